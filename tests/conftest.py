@@ -1,0 +1,73 @@
+"""Fixtures shared by every test: the template path, real servers and generated projects."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.services import create_database, postgres_server, redis_server
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def template_root() -> Path:
+    """The template repository: this checkout."""
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """URL of a real PostgreSQL server's admin database on 127.0.0.1 (one per test session)."""
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_database(postgres_url: str, request: pytest.FixtureRequest) -> str:
+    """URL of a new, empty PostgreSQL database for one test."""
+    name = "db_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:50]
+    return create_database(postgres_url, name)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a real Redis server on 127.0.0.1 (one per test session)."""
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+def project_env(**extra: str) -> dict[str, str]:
+    """Environment for commands run inside a generated project.
+
+    One uv cache shared by every project keeps syncs fast; uv never downloads an
+    interpreter here, and pyenv's interpreters are visible to it.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "UV_", "PYTEST"))}
+    env.update(
+        UV_PYTHON_DOWNLOADS="never",
+        UV_CACHE_DIR=os.environ.get("STACKPICK_UV_CACHE", str(Path.home() / ".cache" / "uv")),
+        UV_LINK_MODE="copy",
+        PYENV_VERSION="3.13.0:3.12.1:3.11.7",
+    )
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    env.update(extra)
+    return env
+
+
+def run(cmd: list[str], cwd: Path, timeout: float = 900, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run a command in a generated project and fail the test with its output if it fails."""
+    proc = subprocess.run(
+        cmd, cwd=cwd, env=project_env(**env), capture_output=True, text=True, timeout=timeout
+    )
+    if proc.returncode != 0:
+        pytest.fail(
+            f"{' '.join(cmd)} exited {proc.returncode} in {cwd}\n"
+            f"--- stdout ---\n{proc.stdout[-8000:]}\n--- stderr ---\n{proc.stderr[-8000:]}"
+        )
+    return proc
