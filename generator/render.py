@@ -1,0 +1,136 @@
+"""Render a project atomically: into a hidden folder beside DEST, then moved into place.
+
+Nothing is written to DEST until copier has finished; an error or Ctrl-C at any moment
+leaves DEST exactly as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import filecmp
+import os
+import re
+import shutil
+import signal
+import tempfile
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.errors import Aborted, StackpickError, UsageError
+from generator.source import TemplateSource
+
+_VALIDATION = re.compile(r"Validation error for question '(?P<key>[^']+)': (?P<msg>.*)", re.S)
+
+
+@dataclass
+class RenderResult:
+    """What `render` did: where the project is and which existing files it set aside."""
+
+    dest: Path
+    backups: list[Path] = field(default_factory=list)
+
+
+def check_destination(dest: Path, *, force: bool) -> None:
+    """Refuse a destination that is a file, or a non-empty folder without `--force`."""
+    if dest.exists() and not dest.is_dir():
+        raise UsageError(f"{dest} exists and is not a directory")
+    if dest.is_dir() and any(dest.iterdir()) and not force:
+        raise UsageError(f"{dest} exists and is not empty (use --force to render into it)")
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    match = _VALIDATION.search(text)
+    if match:
+        return f"{match['key']}: {match['msg'].strip().splitlines()[0]}"
+    return text.splitlines()[0]
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM while files move into place, so no move is cut in half."""
+    blocked = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _merge_into(staging: Path, dest: Path) -> list[Path]:
+    """Move every rendered file into `dest`; an existing different file is kept as `*.orig`."""
+    backups: list[Path] = []
+    for root, _dirs, files in os.walk(staging):
+        relative = Path(root).relative_to(staging)
+        (dest / relative).mkdir(parents=True, exist_ok=True)
+        for name in files:
+            target = dest / relative / name
+            if target.is_file() and not filecmp.cmp(Path(root) / name, target, shallow=False):
+                backup = target.with_name(target.name + ".orig")
+                counter = 1
+                while backup.exists():
+                    backup = target.with_name(f"{target.name}.orig{counter}")
+                    counter += 1
+                target.rename(backup)
+                backups.append(backup)
+            os.replace(Path(root) / name, target)
+    return backups
+
+
+def render(
+    source: TemplateSource,
+    dest: Path,
+    answers: dict[str, Any],
+    *,
+    interactive: bool,
+    force: bool = False,
+) -> RenderResult:
+    """Render the template into `dest`, asking copier's remaining questions when interactive."""
+    import copier  # imported here: it costs a third of a second
+    from copier.errors import CopierAnswersInterrupt, CopierError
+
+    dest = dest.expanduser().absolute()
+    check_destination(dest, force=force)
+    missing_parents = [p for p in reversed(dest.parents) if not p.exists()]
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.stackpick-", dir=dest.parent))
+    moved = False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            copier.run_copy(
+                source.src_path,
+                staging,
+                data=answers,
+                vcs_ref=source.vcs_ref,
+                defaults=not interactive,
+                quiet=True,
+                unsafe=False,
+                cleanup_on_error=False,
+            )
+        with _signals_deferred():
+            if not dest.exists() or not any(dest.iterdir()):
+                if dest.exists():
+                    dest.rmdir()
+                staging.rename(dest)
+                moved = True
+                return RenderResult(dest=dest)
+            backups = _merge_into(staging, dest)
+            return RenderResult(dest=dest, backups=backups)
+    except (CopierAnswersInterrupt, KeyboardInterrupt) as error:
+        raise Aborted("interrupted: nothing was written") from error
+    except (ValueError, TypeError, CopierError) as error:
+        raise UsageError(_one_line(error)) from error
+    except StackpickError:
+        raise
+    except OSError as error:
+        raise StackpickError(f"could not write the project: {error}") from error
+    finally:
+        if not moved:
+            shutil.rmtree(staging, ignore_errors=True)
+            for parent in reversed(missing_parents):
+                with contextlib.suppress(OSError):
+                    parent.rmdir()
