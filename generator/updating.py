@@ -319,12 +319,16 @@ def _render_old(answers: Mapping[str, Any], src_path: str, dest: Path) -> None:
                 unsafe=False,
                 overwrite=True,
             )
-    except UpdateRefused:
-        raise
+    except UpdateRefused as error:
+        raise UpdateRefused(
+            f"cannot re-render the project's template version {answers['_commit']} from "
+            f"{src_path} ({error.message}); the update merges from it: is the template still "
+            "there, with that revision committed (not rendered from uncommitted files)?"
+        ) from error
     except Exception as error:  # copier surfaces git's failures as plumbum errors
         raise UpdateRefused(
-            f"cannot render the project's template version {answers['_commit']} from "
-            f"{src_path}: is the template still there, with that revision tagged or committed?"
+            f"cannot re-render the project's template version {answers['_commit']} from "
+            f"{src_path}: is the template still there, with that revision committed?"
         ) from error
 
 
