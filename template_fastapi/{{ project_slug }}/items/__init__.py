@@ -1,0 +1,1 @@
+"""Items: the catalogue the API, the pages and the admin share."""

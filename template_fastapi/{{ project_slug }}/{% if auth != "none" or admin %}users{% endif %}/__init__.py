@@ -1,0 +1,1 @@
+"""User accounts: the users table, password checks and the account endpoints."""
