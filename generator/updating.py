@@ -272,12 +272,17 @@ def _refresh_shipped_template(src_path: str) -> None:
 @contextlib.contextmanager
 def _copier_errors() -> Iterator[None]:
     """Turn copier's errors into stackpick's; nothing has been written to the project yet."""
-    from copier.errors import CopierAnswersInterrupt, UserMessageError
+    from copier.errors import CopierAnswersInterrupt, InteractiveSessionError, UserMessageError
 
     try:
         yield
     except (CopierAnswersInterrupt, KeyboardInterrupt) as error:
         raise Aborted("update interrupted; the project was not changed") from error
+    except InteractiveSessionError as error:
+        raise UpdateRefused(
+            "the new template version asks a new question and there is no terminal to ask "
+            "it on: pass --defaults, or answer it with --data KEY=VALUE"
+        ) from error
     except UserMessageError as error:
         raise UpdateRefused(str(error).strip().splitlines()[0]) from error
     except ValueError as error:

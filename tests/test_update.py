@@ -345,3 +345,16 @@ def test_cli_exit_codes(project: Path) -> None:
     conflict = runner.invoke(app, ["update", str(project), "--defaults"])
     assert conflict.exit_code == 1, conflict.output
     assert "<<<<<<< before updating" in probe.read_text()
+
+
+def test_moved_template_is_followed_with_src_path(
+    project: Path, template_repo: Path, tmp_path: Path
+) -> None:
+    moved = tmp_path / "moved-template"
+    git("clone", "--quiet", str(template_repo), str(moved), cwd=tmp_path)
+
+    report = update_project(project, data={}, defaults=True, src_path=str(moved))
+
+    assert report.new_version == "v0.2.0"
+    assert answers_of(project)["_src_path"] == str(moved)
+    assert "Paragraph 9 (revised in v0.2.0) of" in (project / PROBE).read_text()
