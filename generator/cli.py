@@ -215,7 +215,7 @@ def new(
     )
     answers.update(decisions)
     result = matrix.recommend(decisions)
-    typer.echo(format_recommendation(result), err=not interactive)
+    typer.echo(format_recommendation(result))
     if not interactive:
         answers.setdefault("framework", result.framework)
     rendered = render.render(

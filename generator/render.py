@@ -45,7 +45,8 @@ def _one_line(error: BaseException) -> str:
     text = str(error).strip() or type(error).__name__
     match = _VALIDATION.search(text)
     if match:
-        return f"{match['key']}: {match['msg'].strip().splitlines()[0]}"
+        message = match["msg"].strip().splitlines()[0]
+        return message if message.startswith(match["key"]) else f"{match['key']}: {message}"
     return text.splitlines()[0]
 
 
