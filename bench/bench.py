@@ -1,0 +1,97 @@
+"""Benchmarks stackpick as whole processes, in one run, and prints a table.
+
+    uv run --group bench python bench/bench.py [--runs 7] [--cookiecutter-django PATH]
+
+Measures `stackpick --help` against `cookiecutter --help` and `copier --help` (target:
+stackpick at most 0.65x cookiecutter), `stackpick recommend --json`, and the render time of
+each framework's project (target: no slower than cookiecutter-django rendering its own
+template; pass a local checkout of cookiecutter-django with --cookiecutter-django, since
+this script never downloads). Commands alternate run by run and figures are medians, so
+ratios hold on a noisy machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def tool(name: str) -> str:
+    found = shutil.which(name, path=str(BIN)) or shutil.which(name)
+    if found is None:
+        raise SystemExit(f"bench: {name} is not installed (uv sync --group bench)")
+    return found
+
+
+def timed(make_cmd: Callable[[int], list[str]], run: int, cwd: Path | None = None) -> float:
+    cmd = make_cmd(run)
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--cookiecutter-django", type=Path, default=None)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="stackpick-bench-"))
+    stackpick, cookiecutter, copier = tool("stackpick"), tool("cookiecutter"), tool("copier")
+    cases: dict[str, Callable[[int], list[str]]] = {
+        "stackpick --help": lambda _: [stackpick, "--help"],
+        "cookiecutter --help": lambda _: [cookiecutter, "--help"],
+        "copier --help": lambda _: [copier, "--help"],
+        "stackpick recommend --json": lambda _: [stackpick, "recommend", "--json"],
+    }
+    for framework in ("django", "fastapi", "hybrid"):
+        cases[f"stackpick new ({framework})"] = lambda run, f=framework: [
+            stackpick, "new", str(work / f"{f}-{run}"), "--defaults", "--framework", f,
+            "--template", str(ROOT),
+        ]
+    cases["copier copy (django, plain)"] = lambda run: [
+        copier, "copy", "--defaults", "--quiet", "--vcs-ref", "HEAD", "-d", "framework=django",
+        str(ROOT), str(work / f"plain-{run}"),
+    ]
+    if args.cookiecutter_django:
+        source = str(args.cookiecutter_django.resolve())
+        cases["cookiecutter-django render"] = lambda run: [
+            cookiecutter, "--no-input", "--output-dir", str(work / f"ccd-{run}"), source,
+        ]
+
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    for name, make in cases.items():  # one warm-up each
+        timed(make, -1)
+    for run in range(args.runs):
+        for name, make in cases.items():
+            samples[name].append(timed(make, run))
+    shutil.rmtree(work, ignore_errors=True)
+
+    median = {name: statistics.median(values) for name, values in samples.items()}
+    cc_help = median["cookiecutter --help"]
+    print(f"{'command':<32} {'median s':>9} {'min s':>7} {'max s':>7}  note")
+    for name, values in samples.items():
+        note = ""
+        if name == "stackpick --help":
+            ratio = median[name] / cc_help
+            note = f"{ratio:.2f}x cookiecutter --help (target <= 0.65x)"
+        elif name.startswith("stackpick new") and "cookiecutter-django render" in median:
+            ratio = median[name] / median["cookiecutter-django render"]
+            note = f"{ratio:.2f}x cookiecutter-django's render (target <= 1.00x)"
+        print(f"{name:<32} {median[name]:>9.3f} {min(values):>7.3f} {max(values):>7.3f}  {note}")
+    if "cookiecutter-django render" not in median:
+        print("cookiecutter-django render: not measured (pass --cookiecutter-django PATH)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""Every framework renders through pytest-copie into a clean project: no Jinja left, lint-clean."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+RUFF = [sys.executable, "-m", "ruff"]
+
+COMBINATIONS: list[tuple[str, dict[str, Any]]] = [
+    ("django-defaults", {"framework": "django"}),
+    ("django-everything", {"framework": "django", "realtime": True, "auth": "both", "frontend": "spa",
+                           "background_tasks": "celery", "database": "postgresql"}),
+    ("django-bare", {"framework": "django", "admin": False, "auth": "none", "frontend": "none",
+                     "docker": False, "ci": "none", "python_version": "3.11"}),
+    ("fastapi-defaults", {"framework": "fastapi"}),
+    ("fastapi-everything", {"framework": "fastapi", "realtime": True, "auth": "both",
+                            "frontend": "server", "background_tasks": "celery",
+                            "database": "postgresql"}),
+    ("fastapi-bare", {"framework": "fastapi", "admin": False, "auth": "none", "frontend": "none",
+                      "docker": False, "ci": "none", "python_version": "3.13"}),
+    ("hybrid-defaults", {"framework": "hybrid"}),
+    ("hybrid-everything", {"framework": "hybrid", "realtime": True, "auth": "both", "frontend": "spa",
+                           "background_tasks": "celery", "database": "postgresql"}),
+    ("hybrid-bare", {"framework": "hybrid", "auth": "tokens", "frontend": "none", "docker": False,
+                     "ci": "none"}),
+]
+
+#: Files whose own syntax uses braces: Django and Jinja2 HTML templates, GitHub expressions.
+BRACES_ALLOWED = (".html",)
+
+
+def text_files(project: Path) -> list[Path]:
+    files = []
+    for path in project.rglob("*"):
+        if path.is_file() and ".git" not in path.parts:
+            try:
+                path.read_text()
+            except UnicodeDecodeError:
+                continue
+            files.append(path)
+    return files
+
+
+@pytest.mark.parametrize("answers", [c[1] for c in COMBINATIONS], ids=[c[0] for c in COMBINATIONS])
+def test_render_is_clean(copie: Any, answers: dict[str, Any]) -> None:
+    result = copie.copy(extra_answers={"project_name": "Acme Orders", **answers})
+    assert result.exit_code == 0, result.exception
+    project: Path = result.project_dir
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert recorded["framework"] == answers["framework"]
+    assert (project / "acme_orders").is_dir()
+    for path in text_files(project):
+        relative = path.relative_to(project)
+        assert not path.name.endswith(".jinja"), relative
+        assert "{{" not in str(relative) and "{%" not in str(relative), relative
+        text = path.read_text()
+        assert "_copier" not in text or path.name == ".copier-answers.yml", relative
+        if path.suffix not in BRACES_ALLOWED and ".github" not in relative.parts:
+            for marker in ("{{ ", "{% ", "{#"):
+                assert marker not in text, f"{relative} keeps Jinja {marker!r}"
+        assert text == "" or text.endswith("\n"), f"{relative} lacks a final newline"
+        assert "\n\n\n" not in text or path.suffix == ".md", f"{relative} has stray blank lines"
+    readme = (project / "README.md").read_text()
+    assert readme.startswith("# Acme Orders\n")
+    assert "## Decision record" in readme
+    assert ".env" in (project / ".gitignore").read_text().split()
+    for command in (["check", "--no-cache", "."], ["format", "--no-cache", "--check", "."]):
+        proc = subprocess.run([*RUFF, *command], cwd=project, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert not any(project.rglob("*.py") and [p for p in project.rglob("*.py") if p.stat().st_size == 0
+                                               and p.name != "__init__.py"]), "empty modules"
