@@ -56,21 +56,39 @@ def main() -> None:
     }
     for framework in ("django", "fastapi", "hybrid"):
         cases[f"stackpick new ({framework})"] = lambda run, f=framework: [
-            stackpick, "new", str(work / f"{f}-{run}"), "--defaults", "--framework", f,
-            "--template", str(ROOT),
+            stackpick,
+            "new",
+            str(work / f"{f}-{run}"),
+            "--defaults",
+            "--framework",
+            f,
+            "--template",
+            str(ROOT),
         ]
     cases["copier copy (django, plain)"] = lambda run: [
-        copier, "copy", "--defaults", "--quiet", "--vcs-ref", "HEAD", "-d", "framework=django",
-        str(ROOT), str(work / f"plain-{run}"),
+        copier,
+        "copy",
+        "--defaults",
+        "--quiet",
+        "--vcs-ref",
+        "HEAD",
+        "-d",
+        "framework=django",
+        str(ROOT),
+        str(work / f"plain-{run}"),
     ]
     if args.cookiecutter_django:
         source = str(args.cookiecutter_django.resolve())
         cases["cookiecutter-django render"] = lambda run: [
-            cookiecutter, "--no-input", "--output-dir", str(work / f"ccd-{run}"), source,
+            cookiecutter,
+            "--no-input",
+            "--output-dir",
+            str(work / f"ccd-{run}"),
+            source,
         ]
 
     samples: dict[str, list[float]] = {name: [] for name in cases}
-    for name, make in cases.items():  # one warm-up each
+    for make in cases.values():  # one warm-up each
         timed(make, -1)
     for run in range(args.runs):
         for name, make in cases.items():

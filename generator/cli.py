@@ -68,11 +68,7 @@ def _is_terminal() -> bool:
 
 def _decision_flags(**flags: Any) -> dict[str, Any]:
     """The decision answers the flags give, typed and checked against `copier.yml`."""
-    return {
-        key: QUESTIONS[key].cast(value)
-        for key, value in flags.items()
-        if value is not None
-    }
+    return {key: QUESTIONS[key].cast(value) for key, value in flags.items() if value is not None}
 
 
 def _complete_decisions(known: dict[str, Any], *, ask: bool) -> dict[str, Any]:
@@ -81,9 +77,7 @@ def _complete_decisions(known: dict[str, Any], *, ask: bool) -> dict[str, Any]:
         from generator.prompts import ask_decisions
 
         return ask_decisions(QUESTIONS, known)
-    return {
-        key: known.get(key, QUESTIONS[key].default) for key in questions.DECISION_KEYS
-    }
+    return {key: known.get(key, QUESTIONS[key].default) for key in questions.DECISION_KEYS}
 
 
 def _bar(score: int, top: int, width: int = 24) -> str:
@@ -247,7 +241,10 @@ def update(
     if framework is not None:
         answers["framework"] = QUESTIONS["framework"].cast(framework)
     report = updating.update_project(
-        path, framework=answers.pop("framework", None), data=answers, defaults=defaults,
+        path,
+        framework=answers.pop("framework", None),
+        data=answers,
+        defaults=defaults,
         pretend=pretend,
     )
     typer.echo(str(report))

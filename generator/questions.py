@@ -62,7 +62,11 @@ class _Loader(yaml.SafeLoader):
     """Reads `copier.yml`, leaving copier's `!include` tags as their path."""
 
 
-_Loader.add_constructor("!include", lambda loader, node: loader.construct_scalar(node))
+def _include_path(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    return str(loader.construct_scalar(node))  # type: ignore[arg-type]
+
+
+_Loader.add_constructor("!include", _include_path)
 
 
 def _choices(raw: Any) -> tuple[tuple[str, Any], ...]:
@@ -78,7 +82,7 @@ def load(root: Path | None = None) -> dict[str, Question]:
     """All questions of `copier.yml` in declaration order (settings starting with `_` left out)."""
     path = (root or template_root()) / "copier.yml"
     with path.open("rb") as stream:
-        config = yaml.load(stream, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        config = yaml.load(stream, Loader=_Loader)
     questions: dict[str, Question] = {}
     for key, spec in config.items():
         if key.startswith("_"):

@@ -62,7 +62,7 @@ def _is_git_root(path: Path) -> bool:
 
 
 def data_home() -> Path:
-    """stackpick's data folder (`$XDG_DATA_HOME/stackpick`, or `$STACKPICK_HOME`)."""
+    """Stackpick's data folder (`$XDG_DATA_HOME/stackpick`, or `$STACKPICK_HOME`)."""
     if home := os.environ.get("STACKPICK_HOME"):
         return Path(home)
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")

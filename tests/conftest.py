@@ -47,7 +47,9 @@ def project_env(**extra: str) -> dict[str, str]:
     One uv cache shared by every project keeps syncs fast; uv never downloads an
     interpreter here, and pyenv's interpreters are visible to it.
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "UV_", "PYTEST"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "UV_", "PYTEST"))
+    }
     env.update(
         UV_PYTHON_DOWNLOADS="never",
         UV_CACHE_DIR=os.environ.get("STACKPICK_UV_CACHE", str(Path.home() / ".cache" / "uv")),
@@ -60,7 +62,9 @@ def project_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run(cmd: list[str], cwd: Path, timeout: float = 900, **env: str) -> subprocess.CompletedProcess[str]:
+def run(
+    cmd: list[str], cwd: Path, timeout: float = 900, **env: str
+) -> subprocess.CompletedProcess[str]:
     """Run a command in a generated project and fail the test with its output if it fails."""
     proc = subprocess.run(
         cmd, cwd=cwd, env=project_env(**env), capture_output=True, text=True, timeout=timeout

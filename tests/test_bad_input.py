@@ -61,9 +61,12 @@ def assert_refused(result_code: int, stderr: str, naming: str) -> None:
     assert "Traceback" not in stderr
 
 
-@pytest.mark.parametrize(("args", "naming"), [(c[1], c[2]) for c in BAD_ANSWERS],
-                         ids=[c[0] for c in BAD_ANSWERS])
-def test_bad_answer_is_refused_and_nothing_written(tmp_path: Path, args: list[str], naming: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "naming"), [(c[1], c[2]) for c in BAD_ANSWERS], ids=[c[0] for c in BAD_ANSWERS]
+)
+def test_bad_answer_is_refused_and_nothing_written(
+    tmp_path: Path, args: list[str], naming: str
+) -> None:
     dest = tmp_path / "project"
     result = runner.invoke(app, ["new", str(dest), "--defaults", *args])
     assert_refused(result.exit_code, result.stderr, naming)
@@ -109,7 +112,9 @@ def test_a_failure_after_files_were_written_leaves_nothing(
     assert list(tmp_path.iterdir()) == [], "no staging folder and no created parents remain"
 
 
-def test_ctrl_c_while_rendering_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ctrl_c_while_rendering_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import copier
 
     def interrupted(src: str, dst: Path, **_: object) -> None:

@@ -45,8 +45,17 @@ def test_each_command_has_help(command: str) -> None:
 
 def test_recommend_json_shape_and_flags() -> None:
     code, out, _ = invoke(
-        "recommend", "--admin", "--async-io", "--no-realtime", "--auth", "both",
-        "--frontend", "spa", "--team", "neither", "--json",
+        "recommend",
+        "--admin",
+        "--async-io",
+        "--no-realtime",
+        "--auth",
+        "both",
+        "--frontend",
+        "spa",
+        "--team",
+        "neither",
+        "--json",
     )
     assert code == 0
     data = json.loads(out)
@@ -61,15 +70,31 @@ def test_recommend_json_shape_and_flags() -> None:
 
 def test_recommend_without_terminal_takes_the_template_defaults() -> None:
     code, out, _ = invoke("recommend", "--json")
-    defaults = {"admin": True, "async_io": False, "realtime": False, "auth": "sessions",
-                "frontend": "server", "team": "neither"}
+    defaults = {
+        "admin": True,
+        "async_io": False,
+        "realtime": False,
+        "auth": "sessions",
+        "frontend": "server",
+        "team": "neither",
+    }
     assert code == 0
     assert json.loads(out)["framework"] == matrix.recommend(defaults).framework
 
 
 def test_recommend_table_has_a_bar_per_framework_and_the_reasons() -> None:
-    code, out, _ = invoke("recommend", "--no-admin", "--async-io", "--realtime", "--auth", "tokens",
-                          "--frontend", "spa", "--team", "fastapi")
+    code, out, _ = invoke(
+        "recommend",
+        "--no-admin",
+        "--async-io",
+        "--realtime",
+        "--auth",
+        "tokens",
+        "--frontend",
+        "spa",
+        "--team",
+        "fastapi",
+    )
     assert code == 0
     assert out.startswith("stackpick recommends: fastapi")
     bars = [line for line in out.splitlines() if "█" in line or "·" * 5 in line]
@@ -89,8 +114,19 @@ def test_matrix_prints_every_row() -> None:
 def test_new_defaults_renders_and_records_the_decision(tmp_path: Path) -> None:
     dest = tmp_path / "shop"
     code, out, err = invoke(
-        "new", str(dest), "--defaults", "--admin", "--async-io", "--auth", "both",
-        "--frontend", "spa", "-d", "project_name=Shop Floor", "--data", "docker=false",
+        "new",
+        str(dest),
+        "--defaults",
+        "--admin",
+        "--async-io",
+        "--auth",
+        "both",
+        "--frontend",
+        "spa",
+        "-d",
+        "project_name=Shop Floor",
+        "--data",
+        "docker=false",
     )
     assert code == 0, err
     answers = yaml.safe_load((dest / ".copier-answers.yml").read_text())
@@ -109,8 +145,9 @@ def test_new_defaults_renders_and_records_the_decision(tmp_path: Path) -> None:
 
 def test_new_framework_flag_overrides_the_recommendation(tmp_path: Path) -> None:
     dest = tmp_path / "svc"
-    code, _, err = invoke("new", str(dest), "--defaults", "--no-admin", "--frontend", "none",
-                          "--framework", "django")
+    code, _, err = invoke(
+        "new", str(dest), "--defaults", "--no-admin", "--frontend", "none", "--framework", "django"
+    )
     assert code == 0, err
     answers = yaml.safe_load((dest / ".copier-answers.yml").read_text())
     assert answers["framework"] == "django"
@@ -160,7 +197,10 @@ def test_force_keeps_the_users_files(tmp_path: Path) -> None:
 def test_new_without_terminal_or_defaults_stops_at_once(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "generator", "new", str(tmp_path / "x")],
-        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0

@@ -17,11 +17,15 @@ STACKPICK = [sys.executable, "-m", "generator"]
 def spawn(*args: str) -> pexpect.spawn:
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "200", "LINES": "60"}
     env.pop("CI", None)
-    child = pexpect.spawn(
-        STACKPICK[0], [*STACKPICK[1:], *args], encoding="utf-8", timeout=60,
-        dimensions=(60, 200), env=env, cwd=str(Path(__file__).resolve().parents[1]),
+    return pexpect.spawn(
+        STACKPICK[0],
+        [*STACKPICK[1:], *args],
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(60, 200),
+        env=env,
+        cwd=str(Path(__file__).resolve().parents[1]),
     )
-    return child
 
 
 def answer_text(child: pexpect.spawn, prompt: str, value: str) -> None:
@@ -97,8 +101,17 @@ def test_new_asks_every_question_and_renders_the_answers(tmp_path: Path) -> None
 
 def test_flags_are_not_asked_again(tmp_path: Path) -> None:
     dest = tmp_path / "svc"
-    child = spawn("new", str(dest), "--no-admin", "--async-io", "--realtime", "--auth", "tokens",
-                  "--frontend", "none")
+    child = spawn(
+        "new",
+        str(dest),
+        "--no-admin",
+        "--async-io",
+        "--realtime",
+        "--auth",
+        "tokens",
+        "--frontend",
+        "none",
+    )
     child.expect("already know well")  # the only decision question left
     assert "admin UI" not in child.before
     child.send(ENTER)
@@ -133,8 +146,16 @@ def test_ctrl_c_at_a_decision_prompt_writes_nothing(tmp_path: Path, at: str) -> 
 
 
 def test_recommend_on_a_terminal_asks_what_flags_leave_open() -> None:
-    child = spawn("recommend", "--admin", "--no-async-io", "--no-realtime", "--auth", "sessions",
-                  "--frontend", "server")
+    child = spawn(
+        "recommend",
+        "--admin",
+        "--no-async-io",
+        "--no-realtime",
+        "--auth",
+        "sessions",
+        "--frontend",
+        "server",
+    )
     child.expect("already know well")
     child.send(UP + UP + ENTER)  # neither -> django
     child.expect("stackpick recommends: django")

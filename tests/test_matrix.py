@@ -95,7 +95,9 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("answers", "expected"), [(c[1], c[2]) for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("answers", "expected"), [(c[1], c[2]) for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_articles_verdicts(answers: dict[str, Any], expected: str) -> None:
     assert matrix.recommend({**BASE, **answers}).framework == expected
 
@@ -114,8 +116,14 @@ def test_every_row_cites_an_existing_article_and_weighs_every_framework() -> Non
 
 def test_tie_goes_to_the_simpler_stack() -> None:
     # admin + async + sessions + server + django team scores django 12 and hybrid 12.
-    answers = {**BASE, "admin": True, "async_io": True, "auth": "sessions", "frontend": "server",
-               "team": "django"}
+    answers = {
+        **BASE,
+        "admin": True,
+        "async_io": True,
+        "auth": "sessions",
+        "frontend": "server",
+        "team": "django",
+    }
     result = matrix.recommend(answers)
     assert result.scores["django"] == result.scores["hybrid"]
     assert result.framework == "django"
@@ -131,7 +139,10 @@ def test_reasons_come_strongest_first_for_the_winner() -> None:
 def all_decision_answers() -> list[dict[str, Any]]:
     qs = questions.load()
     domains = [qs[key].values or (True, False) for key in questions.DECISION_KEYS]
-    return [dict(zip(questions.DECISION_KEYS, combo, strict=True)) for combo in itertools.product(*domains)]
+    return [
+        dict(zip(questions.DECISION_KEYS, combo, strict=True))
+        for combo in itertools.product(*domains)
+    ]
 
 
 @pytest.fixture(scope="module")

@@ -14,21 +14,75 @@ RUFF = [sys.executable, "-m", "ruff"]
 
 COMBINATIONS: list[tuple[str, dict[str, Any]]] = [
     ("django-defaults", {"framework": "django"}),
-    ("django-everything", {"framework": "django", "realtime": True, "auth": "both", "frontend": "spa",
-                           "background_tasks": "celery", "database": "postgresql"}),
-    ("django-bare", {"framework": "django", "admin": False, "auth": "none", "frontend": "none",
-                     "docker": False, "ci": "none", "python_version": "3.11"}),
+    (
+        "django-everything",
+        {
+            "framework": "django",
+            "realtime": True,
+            "auth": "both",
+            "frontend": "spa",
+            "background_tasks": "celery",
+            "database": "postgresql",
+        },
+    ),
+    (
+        "django-bare",
+        {
+            "framework": "django",
+            "admin": False,
+            "auth": "none",
+            "frontend": "none",
+            "docker": False,
+            "ci": "none",
+            "python_version": "3.11",
+        },
+    ),
     ("fastapi-defaults", {"framework": "fastapi"}),
-    ("fastapi-everything", {"framework": "fastapi", "realtime": True, "auth": "both",
-                            "frontend": "server", "background_tasks": "celery",
-                            "database": "postgresql"}),
-    ("fastapi-bare", {"framework": "fastapi", "admin": False, "auth": "none", "frontend": "none",
-                      "docker": False, "ci": "none", "python_version": "3.13"}),
+    (
+        "fastapi-everything",
+        {
+            "framework": "fastapi",
+            "realtime": True,
+            "auth": "both",
+            "frontend": "server",
+            "background_tasks": "celery",
+            "database": "postgresql",
+        },
+    ),
+    (
+        "fastapi-bare",
+        {
+            "framework": "fastapi",
+            "admin": False,
+            "auth": "none",
+            "frontend": "none",
+            "docker": False,
+            "ci": "none",
+            "python_version": "3.13",
+        },
+    ),
     ("hybrid-defaults", {"framework": "hybrid"}),
-    ("hybrid-everything", {"framework": "hybrid", "realtime": True, "auth": "both", "frontend": "spa",
-                           "background_tasks": "celery", "database": "postgresql"}),
-    ("hybrid-bare", {"framework": "hybrid", "auth": "tokens", "frontend": "none", "docker": False,
-                     "ci": "none"}),
+    (
+        "hybrid-everything",
+        {
+            "framework": "hybrid",
+            "realtime": True,
+            "auth": "both",
+            "frontend": "spa",
+            "background_tasks": "celery",
+            "database": "postgresql",
+        },
+    ),
+    (
+        "hybrid-bare",
+        {
+            "framework": "hybrid",
+            "auth": "tokens",
+            "frontend": "none",
+            "docker": False,
+            "ci": "none",
+        },
+    ),
 ]
 
 #: Files whose own syntax uses braces: Django and Jinja2 HTML templates, GitHub expressions.
@@ -58,7 +112,8 @@ def test_render_is_clean(copie: Any, answers: dict[str, Any]) -> None:
     for path in text_files(project):
         relative = path.relative_to(project)
         assert not path.name.endswith(".jinja"), relative
-        assert "{{" not in str(relative) and "{%" not in str(relative), relative
+        assert "{{" not in str(relative), relative
+        assert "{%" not in str(relative), relative
         text = path.read_text()
         assert "_copier" not in text or path.name == ".copier-answers.yml", relative
         if path.suffix not in BRACES_ALLOWED and ".github" not in relative.parts:
@@ -73,5 +128,5 @@ def test_render_is_clean(copie: Any, answers: dict[str, Any]) -> None:
     for command in (["check", "--no-cache", "."], ["format", "--no-cache", "--check", "."]):
         proc = subprocess.run([*RUFF, *command], cwd=project, capture_output=True, text=True)
         assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert not any(project.rglob("*.py") and [p for p in project.rglob("*.py") if p.stat().st_size == 0
-                                               and p.name != "__init__.py"]), "empty modules"
+    empty = [p for p in project.rglob("*.py") if p.stat().st_size == 0 and p.name != "__init__.py"]
+    assert not empty, f"empty modules: {empty}"
