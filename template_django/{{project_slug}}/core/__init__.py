@@ -1,0 +1,1 @@
+"""What every app shares: health check, API error format, pagination."""

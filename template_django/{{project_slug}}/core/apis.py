@@ -1,0 +1,45 @@
+"""The health check: proves the process serves requests and reaches its database."""
+
+import logging
+
+from django.db import DatabaseError, connection
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+logger = logging.getLogger(__name__)
+
+
+class HealthApi(APIView):
+    """`GET /api/health`: 200 after a real query, 503 when the database is unreachable."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="health",
+        responses={
+            (200, "application/json"): inline_serializer(
+                "Health",
+                {
+                    "status": serializers.CharField(),
+                    "database": serializers.CharField(),
+                    "detail": serializers.CharField(required=False),
+                },
+            ),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
+        except DatabaseError:
+            logger.exception("Health check: the database is unreachable")
+            return Response(
+                {"status": "error", "database": "error", "detail": "The database is unreachable."},
+                status=503,
+            )
+        return Response({"status": "ok", "database": "ok"})

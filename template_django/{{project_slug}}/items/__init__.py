@@ -1,0 +1,1 @@
+"""Items: the example domain, from model to API."""

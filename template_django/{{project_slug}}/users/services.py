@@ -1,0 +1,20 @@
+"""Changing and authenticating users; framework-neutral, so any API layer can call it."""
+
+from django.contrib.auth import authenticate
+
+from .models import User
+
+
+def user_create(*, username: str, password: str, email: str = "", is_staff: bool = False) -> User:
+    """Create a user with a hashed password."""
+    user = User(username=username, email=email, is_staff=is_staff)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    return user
+
+
+def user_authenticate(*, username: str, password: str) -> User | None:
+    """The active user with these credentials, or None."""
+    user = authenticate(username=username, password=password)
+    return user if isinstance(user, User) and user.is_active else None
