@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import yaml
+
+from generator.questions import template_root
 
 #: The frameworks, simplest first: a tie goes to the earlier one.
 FRAMEWORKS = ("django", "fastapi", "hybrid")
@@ -64,7 +65,7 @@ class Recommendation:
 @cache
 def load() -> tuple[Row, ...]:
     """The rows of `matrix.yml`, in file order."""
-    with (Path(__file__).with_name("matrix.yml")).open("rb") as stream:
+    with (template_root() / "generator" / "matrix.yml").open("rb") as stream:
         raw = yaml.safe_load(stream)
     return tuple(
         Row(

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from generator import matrix, questions
+from tests.conftest import ROOT
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
@@ -182,7 +183,7 @@ def test_copier_and_stackpick_agree_on_every_combination(
 
 
 def test_reserved_names_cover_the_standard_library() -> None:
-    names = set(yaml.safe_load((Path(matrix.__file__).with_name("reserved_names.yml")).read_text()))
+    names = set(yaml.safe_load((ROOT / "generator" / "reserved_names.yml").read_text()))
     stdlib = {n for n in sys.stdlib_module_names if not n.startswith("_") and n.islower()}
     assert stdlib <= names
     assert {"test", "django", "fastapi", "config", "class"} <= names

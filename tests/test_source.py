@@ -1,0 +1,109 @@
+"""Template sources: what `.copier-answers.yml` records, so `copier update` works later."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from generator import source
+from generator.errors import UsageError
+from tests.conftest import ROOT, project_env, run
+
+
+def test_a_checkout_renders_itself_at_head() -> None:
+    resolved = source.resolve(None)
+    assert resolved.src_path == str(ROOT)
+    assert resolved.vcs_ref == "HEAD"
+
+
+def test_a_template_path_is_made_absolute(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT / "generator")
+    resolved = source.resolve("..")
+    assert resolved.src_path == str(ROOT)
+    assert Path(resolved.src_path).is_absolute()
+
+
+def test_a_git_url_is_kept_as_given() -> None:
+    url = "https://example.com/acme/stackpick.git"
+    assert source.resolve(url).src_path == url
+
+
+def test_a_folder_without_copier_yml_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=r"no copier\.yml"):
+        source.resolve(str(tmp_path))
+
+
+def test_snapshots_are_tagged_reused_and_bumped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STACKPICK_HOME", str(tmp_path / "home"))
+    first = source.snapshot(ROOT, version="1.2.0")
+    assert first.vcs_ref == "v1.2.0"
+    assert first.src_path == str(tmp_path / "home" / "template")
+    assert source.snapshot(ROOT, version="1.2.0") == first, "unchanged files reuse the tag"
+
+    edited = tmp_path / "edited"
+    for part in source.TEMPLATE_PARTS:
+        target = edited / part
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if (ROOT / part).is_dir():
+            subprocess.run(["cp", "-r", str(ROOT / part), str(target)], check=True)
+        else:
+            target.write_bytes((ROOT / part).read_bytes())
+    with (edited / "copier.yml").open("a") as stream:
+        stream.write("\n# a template change\n")
+    assert source.snapshot(edited, version="1.2.0").vcs_ref == "v1.2.0.post1"
+    assert source.snapshot(edited, version="1.3.0").vcs_ref == "v1.2.0.post1", (
+        "same files, same snapshot"
+    )
+
+
+@pytest.mark.slow
+def test_an_installed_stackpick_renders_offline_and_records_a_version(tmp_path: Path) -> None:
+    """Build the wheel, install it in a fresh venv, render with it; the answers name a commit."""
+    dist = tmp_path / "dist"
+    run(["uv", "build", "--wheel", "--out-dir", str(dist)], cwd=ROOT)
+    wheel = next(dist.glob("stackpick-*.whl"))
+    venv = tmp_path / "venv"
+    run(["uv", "venv", "--python", sys.executable, str(venv)], cwd=tmp_path)
+    run(
+        ["uv", "pip", "install", "--python", str(venv / "bin" / "python"), str(wheel)], cwd=tmp_path
+    )
+    home = tmp_path / "home"
+    dest = tmp_path / "made-by-wheel"
+    env = project_env(STACKPICK_HOME=str(home))
+    proc = subprocess.run(
+        [str(venv / "bin" / "stackpick"), "new", str(dest), "--defaults", "--framework", "django"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    answers = yaml.safe_load((dest / ".copier-answers.yml").read_text())
+    assert answers["_src_path"] == str(home / "template")
+    assert answers["_commit"].startswith("v")
+    # Plain copier can update from what was recorded (nothing changed: a clean no-op).
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "generated"]):
+        subprocess.run(["git", *args], cwd=dest, env=env, check=True, capture_output=True)
+    copier = Path(sys.executable).parent / "copier"
+    update = subprocess.run(
+        [str(copier), "update", "--defaults", "--quiet"],
+        cwd=dest,
+        env={**env, "GIT_TERMINAL_PROMPT": "0"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert update.returncode == 0, update.stderr
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=dest, capture_output=True, text=True, check=True
+    )
+    assert status.stdout == ""
+    assert os.listdir(home / "template")
