@@ -232,7 +232,13 @@ def update(
         typer.Option("--data", "-d", help="Change an answer: KEY=VALUE (repeatable)."),
     ] = None,
     defaults: Annotated[bool, typer.Option("--defaults", help="Never ask.")] = False,
-    pretend: Annotated[bool, typer.Option("--pretend", help="Show what would change.")] = False,
+    pretend: Annotated[
+        bool, typer.Option("--pretend", help="Show what would change; write nothing.")
+    ] = False,
+    vcs_ref: Annotated[
+        str | None,
+        typer.Option("--vcs-ref", help="The template version to update to (default: latest)."),
+    ] = None,
 ) -> None:
     """Pull the template's improvements into a project, keeping every local edit."""
     from generator import updating
@@ -246,10 +252,11 @@ def update(
         data=answers,
         defaults=defaults,
         pretend=pretend,
+        vcs_ref=vcs_ref,
     )
     typer.echo(str(report))
-    if getattr(report, "conflicts", None):
-        raise typer.Exit(1)
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)
 
 
 def run() -> None:
