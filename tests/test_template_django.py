@@ -1,0 +1,371 @@
+"""template_django renders projects that are green on their own: suite, lint, types, deploy check.
+
+Each combination is rendered with pytest-copie, synced with uv and checked inside the
+project; the Procfile's `release` and `web` commands then serve the contract over loopback
+HTTP. PostgreSQL and Redis are real servers started by the fixtures in conftest.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import project_env, run
+from tests.services import free_port
+
+SLUG = "acme_shop"
+MANAGE = ["uv", "run", "python", "manage.py"]
+
+#: (id, answers, services): each option is covered at least once; PostgreSQL and Redis once.
+COMBINATIONS: list[tuple[str, dict[str, Any], set[str]]] = [
+    (
+        "everything-postgresql-redis",
+        {
+            "admin": True,
+            "realtime": True,
+            "auth": "both",
+            "frontend": "server",
+            "background_tasks": "celery",
+            "database": "postgresql",
+            "docker": True,
+            "ci": "github",
+            "python_version": "3.12",
+        },
+        {"postgresql", "redis"},
+    ),
+    (
+        "api-only-sqlite-no-accounts",
+        {
+            "admin": False,
+            "realtime": False,
+            "auth": "none",
+            "frontend": "spa",
+            "background_tasks": "none",
+            "database": "sqlite",
+            "docker": False,
+            "ci": "none",
+            "python_version": "3.11",
+        },
+        set(),
+    ),
+    (
+        "tokens-admin-websockets-sqlite",
+        {
+            "admin": True,
+            "realtime": True,
+            "auth": "tokens",
+            "frontend": "none",
+            "background_tasks": "none",
+            "database": "sqlite",
+            "docker": True,
+            "ci": "github",
+            "python_version": "3.13",
+        },
+        set(),
+    ),
+    (
+        "sessions-pages-celery-no-admin",
+        {
+            "admin": False,
+            "realtime": False,
+            "auth": "sessions",
+            "frontend": "server",
+            "background_tasks": "celery",
+            "database": "sqlite",
+            "docker": False,
+            "ci": "none",
+            "python_version": "3.12",
+        },
+        set(),
+    ),
+]
+
+#: Django's HTML templates use braces of their own; the vendored htmx is copied verbatim.
+BRACES_ALLOWED = (".html", ".js")
+
+
+def _render(copie: Any, answers: dict[str, Any]) -> Path:
+    result = copie.copy(
+        extra_answers={"framework": "django", "project_name": "Acme Shop", **answers},
+        vcs_ref="HEAD",
+    )
+    assert result.exit_code == 0, result.exception
+    project: Path = result.project_dir
+    assert (project / SLUG).is_dir()
+    return project
+
+
+def _assert_no_jinja(project: Path) -> None:
+    for path in project.rglob("*"):
+        if not path.is_file() or ".venv" in path.parts:
+            continue
+        relative = path.relative_to(project)
+        assert not path.name.endswith(".jinja"), relative
+        assert "{" not in str(relative), relative
+        text = path.read_text()
+        jinja_only = ("{%-", "-%}", "_copier_conf")
+        markers = jinja_only if path.suffix in BRACES_ALLOWED else ("{{", "{%", "{#")
+        for marker in markers:
+            assert marker not in text, f"{relative} keeps Jinja {marker!r}"
+
+
+def _procfile(project: Path) -> dict[str, str]:
+    lines = (project / "Procfile").read_text().splitlines()
+    return dict(line.split(": ", 1) for line in lines if line.strip())
+
+
+class Server:
+    """The Procfile's web process on a free loopback port, spoken to as a proxy would."""
+
+    def __init__(self, port: int) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+        self.port = port
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, dict[str, str], Any]:
+        # The TLS-terminating proxy in front of the app says the request came over HTTPS.
+        all_headers = {"X-Forwarded-Proto": "https", **(headers or {})}
+        request = urllib.request.Request(
+            self.base + path, data=body, method=method, headers=all_headers
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                raw = response.read()
+                status, response_headers = response.status, dict(response.headers)
+        except urllib.error.HTTPError as error:
+            raw, status, response_headers = error.read(), error.code, dict(error.headers)
+        is_json = "json" in response_headers.get("Content-Type", "")
+        return status, response_headers, json.loads(raw) if is_json and raw else raw
+
+    def json(
+        self, method: str, path: str, payload: object, token: str | None = None
+    ) -> tuple[int, dict[str, str], Any]:
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return self.request(method, path, json.dumps(payload).encode(), headers)
+
+
+@contextmanager
+def _web(project: Path, command: str, log: Path, **env: str) -> Iterator[Server]:
+    """Start the Procfile's web command with PORT set; always stop its process group."""
+    port = free_port()
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            ["uv", "run", "--no-sync", "sh", "-c", command],
+            cwd=project,
+            env=project_env(PORT=str(port), **env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = Server(port)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"web exited {proc.returncode}:\n{log.read_text()[-4000:]}")
+            try:
+                status, _, body = server.request("GET", "/api/health")
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                status, body = 0, None
+            if status == 200:
+                assert body == {"status": "ok", "database": "ok"}
+                break
+            assert time.monotonic() < deadline, f"web never got healthy:\n{log.read_text()[-4000:]}"
+            time.sleep(0.5)
+        yield server
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+
+
+def _token(server: Server, username: str, password: str) -> str:
+    form = urllib.parse.urlencode({"username": username, "password": password}).encode()
+    status, _, body = server.request(
+        "POST",
+        "/api/auth/token",
+        form,
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert status == 200, body
+    assert body["token_type"] == "bearer"
+    return str(body["access_token"])
+
+
+def _check_writes(server: Server, answers: dict[str, Any], token: str | None) -> None:
+    if answers["auth"] != "none":
+        status, headers, _ = server.json("POST", "/api/items", {"name": "x", "price": "1"})
+        assert status == 401
+        assert headers["WWW-Authenticate"] == "Bearer"
+    status, headers, item = server.json(
+        "POST", "/api/items", {"name": "Lamp", "price": 19.9}, token
+    )
+    assert status == 201, item
+    assert item["price"] == "19.90"
+    assert item["owner"] == ("admin" if token else None)
+    status, _, again = server.request("GET", headers["Location"])
+    assert (status, again) == (200, item)
+    status, _, problems = server.json("POST", "/api/items", {"name": " ", "price": -1}, token)
+    assert status == 422
+    assert {tuple(p["loc"]) for p in problems["detail"]} == {("body", "name"), ("body", "price")}
+
+
+def _check_concurrent_writes(server: Server, token: str | None) -> None:
+    """Many clients writing at once across several workers: every write lands."""
+    status, _, before = server.request("GET", "/api/items?limit=1")
+    assert status == 200
+
+    def create(n: int) -> int:
+        status, _, _ = server.json("POST", "/api/items", {"name": f"c{n}", "price": n}, token)
+        return status
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(create, range(32)))
+    assert statuses == [201] * 32
+    _, _, after = server.request("GET", "/api/items?limit=1")
+    assert after["total"] == before["total"] + 32
+
+
+WS_CLIENT = """
+import asyncio, json, sys, urllib.request
+import websockets
+
+async def main(port, token):
+    async with websockets.connect(f"ws://127.0.0.1:{port}/ws/items") as ws:
+        def create():
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/items",
+                data=json.dumps({"name": "Live", "price": "2.50"}).encode(),
+                headers={"Content-Type": "application/json", "X-Forwarded-Proto": "https",
+                         **({"Authorization": f"Bearer {token}"} if token else {})},
+                method="POST",
+            )
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.loads(response.read())
+        item = await asyncio.to_thread(create)
+        message = json.loads(await asyncio.wait_for(ws.recv(), 20))
+        assert message == {"event": "created", "item": item}, (message, item)
+        print("ws ok")
+
+asyncio.run(main(int(sys.argv[1]), sys.argv[2]))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("answers", "services"),
+    [pytest.param(answers, services, id=name) for name, answers, services in COMBINATIONS],
+)
+def test_generated_project_is_green(
+    copie: Any,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    answers: dict[str, Any],
+    services: set[str],
+) -> None:
+    started = time.monotonic()
+    env: dict[str, str] = {}
+    if "postgresql" in services:
+        env["DATABASE_URL"] = request.getfixturevalue("postgres_database")
+    if "redis" in services:
+        env["REDIS_URL"] = request.getfixturevalue("redis_url")
+
+    project = _render(copie, answers)
+    _assert_no_jinja(project)
+    run(["uv", "sync"], project)
+    suite = run(["uv", "run", "pytest", "-q", "-p", "no:cacheprovider", "-rs"], project, **env)
+    green = time.monotonic() - started
+    print(f"\n{request.node.callspec.id}: generate -> sync -> green in {green:.1f} s")
+    request.node.user_properties.append(("generate_sync_green_seconds", round(green, 1)))
+    assert " passed" in suite.stdout
+    assert " failed" not in suite.stdout
+    if "redis" in services:
+        assert "skipped" not in suite.stdout, "the real-Redis tests must run when REDIS_URL is set"
+
+    run(["uv", "run", "ruff", "check"], project)
+    run(["uv", "run", "ruff", "format", "--check"], project)
+    run(["uv", "run", "mypy"], project)
+    run(
+        [*MANAGE, "check", "--deploy", "--fail-level", "WARNING"],
+        project,
+        DEBUG="false",
+        **env,
+    )
+    _serve_from_procfile(project, answers, services, tmp_path, env)
+
+
+def _serve_from_procfile(
+    project: Path,
+    answers: dict[str, Any],
+    services: set[str],
+    tmp_path: Path,
+    env: dict[str, str],
+) -> None:
+    procfile = _procfile(project)
+    assert procfile["release"] == "python manage.py migrate --noinput"
+    assert "0.0.0.0:$PORT" in procfile["web"]
+    assert ("worker" in procfile) == (answers["background_tasks"] == "celery")
+    prod = {"DEBUG": "false", **env}
+    run(["uv", "run", "sh", "-c", procfile["release"]], project, **prod)
+    run([*MANAGE, "collectstatic", "--noinput"], project, **prod)
+    token = None
+    if answers["auth"] != "none":
+        run(
+            [*MANAGE, "createsuperuser", "--noinput", "--username", "admin", "--email", "a@b.org"],
+            project,
+            DJANGO_SUPERUSER_PASSWORD="admin-secret-1",
+            **prod,
+        )
+    workers = "2" if answers["realtime"] and "redis" not in services else "3"
+    with _web(
+        project, procfile["web"], tmp_path / "web.log", WEB_CONCURRENCY=workers, **prod
+    ) as server:
+        if answers["auth"] != "none":
+            token = _token(server, "admin", "admin-secret-1")
+            status, _, me = server.request(
+                "GET", "/api/users/me", headers={"Authorization": f"Bearer {token}"}
+            )
+            assert (status, me["username"], me["is_staff"]) == (200, "admin", True)
+        _check_writes(server, answers, token)
+        status, _, schema = server.request("GET", "/api/openapi.json")
+        assert status == 200
+        assert "/api/items/{item_id}" in schema["paths"]
+        assert server.request("GET", "/api/docs")[0] == 200
+        if answers["frontend"] == "server":
+            status, _, page = server.request("GET", "/")
+            assert status == 200
+            assert b"Lamp" in page
+        if answers["admin"]:
+            status, _, page = server.request("GET", "/admin/login/")
+            assert (status, b"csrfmiddlewaretoken" in page) == (200, True)
+        if answers["database"] == "sqlite":
+            _check_concurrent_writes(server, token)
+        if answers["realtime"]:
+            client = run(
+                ["uv", "run", "python", "-c", WS_CLIENT, str(server.port), token or ""], project
+            )
+            assert "ws ok" in client.stdout
