@@ -1,0 +1,1 @@
+../../template_django/config/env.py

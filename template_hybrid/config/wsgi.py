@@ -1,0 +1,1 @@
+../../template_django/config/wsgi.py

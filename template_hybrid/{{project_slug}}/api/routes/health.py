@@ -1,0 +1,29 @@
+"""GET /api/health: the process answers and its database runs a query."""
+
+from asgiref.sync import sync_to_async
+from django.db import DatabaseError, connection
+from fastapi import APIRouter, Response, status
+
+from ..schemas import Health
+
+router = APIRouter(tags=["health"])
+
+
+def _ping_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+@router.get(
+    "/health",
+    response_model_exclude_none=True,
+    responses={503: {"description": "The database is unreachable", "model": Health}},
+)
+async def health(response: Response) -> Health:
+    """Report whether the service and its database work."""
+    try:
+        await sync_to_async(_ping_database)()
+    except DatabaseError as exc:
+        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+        return Health(status="error", database="error", detail=str(exc))
+    return Health(status="ok", database="ok")
