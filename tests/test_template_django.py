@@ -149,11 +149,13 @@ class Server:
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 raw = response.read()
-                status, response_headers = response.status, dict(response.headers)
+                status, response_headers = response.status, response.headers
         except urllib.error.HTTPError as error:
-            raw, status, response_headers = error.read(), error.code, dict(error.headers)
-        is_json = "json" in response_headers.get("Content-Type", "")
-        return status, response_headers, json.loads(raw) if is_json and raw else raw
+            raw, status, response_headers = error.read(), error.code, error.headers
+        # Header names in lower case: uvicorn sends them so, gunicorn capitalised.
+        lowered = {name.lower(): value for name, value in response_headers.items()}
+        is_json = "json" in lowered.get("content-type", "")
+        return status, lowered, json.loads(raw) if is_json and raw else raw
 
     def json(
         self, method: str, path: str, payload: object, token: str | None = None
@@ -220,14 +222,14 @@ def _check_writes(server: Server, answers: dict[str, Any], token: str | None) ->
     if answers["auth"] != "none":
         status, headers, _ = server.json("POST", "/api/items", {"name": "x", "price": "1"})
         assert status == 401
-        assert headers["WWW-Authenticate"] == "Bearer"
+        assert headers["www-authenticate"] == "Bearer"
     status, headers, item = server.json(
         "POST", "/api/items", {"name": "Lamp", "price": 19.9}, token
     )
     assert status == 201, item
     assert item["price"] == "19.90"
     assert item["owner"] == ("admin" if token else None)
-    status, _, again = server.request("GET", headers["Location"])
+    status, _, again = server.request("GET", headers["location"])
     assert (status, again) == (200, item)
     status, _, problems = server.json("POST", "/api/items", {"name": " ", "price": -1}, token)
     assert status == 422
