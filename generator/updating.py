@@ -257,6 +257,30 @@ def check_framework_switch(old: str, new: str) -> None:
     raise UpdateRefused(reason or f"cannot switch a {old or 'unknown'} project to {new}")
 
 
+def _check_old_revision(src_path: str, commit: str) -> None:
+    """Refuse early when a local template no longer holds the project's recorded revision."""
+    template = Path(src_path)
+    if "://" in src_path or not template.is_absolute():
+        return  # a URL: copier will say whether it can fetch the revision
+    if not template.is_dir():
+        raise UpdateRefused(
+            f"the project's template {src_path} is gone; if it moved, write its new "
+            f"location as `_src_path` in {ANSWERS_FILE} and commit"
+        )
+    proc = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}"],
+        cwd=template,
+        capture_output=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise UpdateRefused(
+            f"the template {src_path} has no revision {commit}, the one the project was "
+            "rendered from (rendered from uncommitted template files, or a deleted tag?); "
+            "the update needs it to tell your edits from the template's"
+        )
+
+
 def _refresh_shipped_template(src_path: str) -> None:
     """Snapshot the template shipped with this stackpick if the project was made from it."""
     from generator import source
@@ -359,55 +383,73 @@ def _run_update(
 # --- what the update did, and what stackpick takes back -------------------------------------------
 
 
-def _is_binary(content: bytes) -> bool:
-    """Git's rule: a NUL byte in the first 8000 bytes."""
-    return b"\0" in content[:8000]
+class _OldRender:
+    """The project's recorded template version with its recorded answers, rendered on demand.
+
+    Only needed when the update deletes a file or touches a binary one, so a plain update
+    does not pay for a fourth render.
+    """
+
+    def __init__(self, answers: Mapping[str, Any], src_path: str, dest: Path) -> None:
+        self.answers, self.src_path, self.dest = answers, src_path, dest
+        self.rendered = False
+
+    def content(self, path: str) -> bytes | None:
+        """The old render's bytes of `path` (a symlink's target), or None if it had no such file."""
+        if not self.rendered:
+            _render_old(self.answers, self.src_path, self.dest)
+            self.rendered = True
+        target = self.dest / path
+        if target.is_symlink():
+            return os.readlink(target).encode()
+        return target.read_bytes() if target.is_file() else None
 
 
-def _old_content(old: Path, path: str) -> bytes | None:
-    target = old / path
-    if target.is_symlink():
-        return os.readlink(target).encode()
-    return target.read_bytes() if target.is_file() else None
+@dataclass(frozen=True)
+class _Change:
+    status: str  # git's letter: A, M, D or T
+    path: str  # relative to the project
+    binary: bool  # git cannot diff it as text, so copier cannot merge it
 
 
-def _changes(clone: Path) -> list[tuple[str, str]]:
-    """(status letter, path) of every change in the clone's project against HEAD."""
+def _changes(clone: Path) -> list[_Change]:
+    """Every change in the clone's project against HEAD."""
     _git("add", "--all", "--", ".", cwd=clone)
-    output = _git_bytes(
-        "diff", "--cached", "--name-status", "--no-renames", "--relative", "-z", "HEAD", cwd=clone
-    )
-    items = _zsplit(output)
-    return [(items[i][0], items[i + 1]) for i in range(0, len(items), 2)]
+    diff = ("diff", "--cached", "--no-renames", "--relative", "-z", "HEAD")
+    items = _zsplit(_git_bytes(*diff, "--name-status", cwd=clone))
+    binary = {
+        line.split("\t", 2)[2]
+        for line in _zsplit(_git_bytes(*diff, "--numstat", cwd=clone))
+        if line.startswith("-\t-\t")
+    }
+    return [
+        _Change(items[i][0], items[i + 1], items[i + 1] in binary) for i in range(0, len(items), 2)
+    ]
 
 
-def _take_back(clone: Path, old: Path, changes: list[tuple[str, str]]) -> list[KeptFile]:
+def _take_back(clone: Path, old: _OldRender, changes: list[_Change]) -> list[KeptFile]:
     """Restore the team's version of files copier deleted or replaced though they edited them."""
     kept: list[KeptFile] = []
-    for status, path in changes:
-        if status not in "DM":
+    for change in changes:
+        if not (change.status == "D" or (change.status == "M" and change.binary)):
             continue
-        theirs = _git_bytes("show", f"HEAD:./{path}", cwd=clone)
-        before = _old_content(old, path)
+        theirs = _git_bytes("show", f"HEAD:./{change.path}", cwd=clone)
+        before = old.content(change.path)
         if theirs == before:
             continue  # untouched by the team: the template may change or remove it
-        if status == "D":
+        if change.status == "D":
             reason = (
                 "you edited it and the new template no longer has it"
                 if before is not None
                 else "you created it and the new template would delete it"
             )
-        elif _is_binary(theirs) or _is_binary((clone / path).read_bytes()):
-            template_changed = (clone / path).read_bytes() != before
-            reason = "a binary file you changed (copier cannot merge binary files)" + (
-                "; the new template changed it too: compare by hand"
-                if template_changed and before is not None
-                else ""
-            )
         else:
-            continue
-        _git("checkout", "HEAD", "--", path, cwd=clone)
-        kept.append(KeptFile(path, reason))
+            template_changed = before is not None and (clone / change.path).read_bytes() != before
+            reason = "a binary file you changed (copier cannot merge binary files)" + (
+                "; the new template changed it too: compare by hand" if template_changed else ""
+            )
+        _git("checkout", "HEAD", "--", change.path, cwd=clone)
+        kept.append(KeptFile(change.path, reason))
     return kept
 
 
@@ -541,6 +583,7 @@ def update_project(
     source = src_path or stored_src
     if src_path is None:
         _refresh_shipped_template(stored_src)
+    _check_old_revision(source, str(answers["_commit"]))
     head = _git("rev-parse", "HEAD", cwd=top)
 
     with tempfile.TemporaryDirectory(prefix="stackpick-update-") as tmp:
@@ -549,13 +592,12 @@ def update_project(
         clone = clone_top / project.relative_to(top)
         if source != stored_src:
             _point_at(clone, source)
-        old = Path(tmp, "old", project.name)
-        _render_old(answers, source, old)
+        old = _OldRender(answers, source, Path(tmp, "old", project.name))
         _run_update(clone, overrides, defaults=defaults, vcs_ref=vcs_ref)
 
         unmerged = _unmerged(clone)
         kept = _take_back(clone, old, _changes(clone))
-        changes = _changes(clone)
+        changes = [(change.status, change.path) for change in _changes(clone)]
         new_answers = yaml.safe_load((clone / ANSWERS_FILE).read_text(encoding="utf-8"))
         report = UpdateReport(
             project=project,
