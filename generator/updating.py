@@ -82,6 +82,12 @@ REFUSED_SWITCHES: Mapping[tuple[str, str], str] = {
     ),
 }
 
+_DRF_NOTE = (
+    "The hybrid serves /api with FastAPI ({slug}/api/), not Django REST framework: kept DRF "
+    "files are no longer routed and DRF is no longer a dependency; port what you changed "
+    "to the routers in {slug}/api/routes/, then delete them."
+)
+
 _GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "stackpick",
     "GIT_AUTHOR_EMAIL": "stackpick@localhost",
@@ -125,6 +131,7 @@ class UpdateReport:
     removed: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     kept: list[KeptFile] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -154,6 +161,7 @@ class UpdateReport:
         if self.kept:
             lines.append("Kept your version of (the update would have lost your edits):")
             lines += [f"  {kept.path}: {kept.reason}" for kept in self.kept]
+        lines += self.notes
         if self.conflicts:
             would = "would be left" if self.pretend else "left"
             lines.append(
@@ -611,6 +619,8 @@ def update_project(
             removed=sorted(p for s, p in changes if s == "D"),
             kept=kept,
         )
+        if kept and (old_framework, report.new_framework) == ("django", "hybrid"):
+            report.notes.append(_DRF_NOTE.format(slug=answers.get("project_slug", "<package>")))
         report.conflicts = sorted(
             {p for p in unmerged if (clone / p).exists()}
             | {p for p in report.added + report.modified if _has_markers(clone / p)}

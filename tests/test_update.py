@@ -358,3 +358,138 @@ def test_moved_template_is_followed_with_src_path(
     assert report.new_version == "v0.2.0"
     assert answers_of(project)["_src_path"] == str(moved)
     assert "Paragraph 9 (revised in v0.2.0) of" in (project / PROBE).read_text()
+
+
+# --- growing a Django project into the hybrid ------------------------------------------------
+
+FEATURED_MIGRATION = """from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("items", "0001_initial")]
+
+    operations = [
+        migrations.AddField(
+            model_name="item",
+            name="featured",
+            field=models.BooleanField(default=False),
+        ),
+    ]
+"""
+
+TEAM_VIEW = '''
+
+def featured_count(request: HttpRequest) -> JsonResponse:
+    """How many items the staff featured (team code)."""
+    count = Item.objects.filter(featured=True).count()
+    return JsonResponse({"featured": count, "label": settings.FEATURED_LABEL})
+'''
+
+TEAM_URLS = '''"""The team's own pages."""
+
+from django.urls import path
+
+from shop.items.views import featured_count
+
+urlpatterns = [path("featured/", featured_count, name="featured")]
+'''
+
+TEAM_TEST = """import pytest
+from django.test import Client
+
+from shop.items.models import Item
+
+pytestmark = pytest.mark.django_db
+
+
+def test_featured_count(client: Client) -> None:
+    Item.objects.create(name="Lamp", price="10.00", featured=True)
+    Item.objects.create(name="Desk", price="50.00")
+    response = client.get("/featured/")
+    assert response.status_code == 200
+    assert response.json() == {"featured": 1, "label": "Staff picks"}
+"""
+
+
+def team_edits(project: Path) -> None:
+    """What a Django team does in its first weeks: a field, a view, a setting, new files."""
+    models = project / "shop/items/models.py"
+    text = models.read_text()
+    anchor = "    in_stock = models.BooleanField(default=True)\n"
+    assert anchor in text
+    models.write_text(
+        text.replace(anchor, anchor + "    featured = models.BooleanField(default=False)\n")
+    )
+    _write(project / "shop/items/migrations/0002_item_featured.py", FEATURED_MIGRATION)
+
+    views = project / "shop/items/views.py"
+    text = views.read_text()
+    imports = {
+        "from django.conf import settings\n",
+        "from django.http import HttpRequest, JsonResponse\n",
+        "from shop.items.models import Item\n",
+    }
+    header = "".join(sorted(line for line in imports if line not in text))
+    views.write_text(header + text + TEAM_VIEW)
+
+    urls = project / "config/urls.py"
+    text = urls.read_text()
+    anchor = '    path("items/new", item_views.item_create, name="item-create"),\n'
+    assert anchor in text
+    urls.write_text(
+        text.replace(anchor, anchor + '    path("", include("shop.items.team_urls")),\n')
+    )
+    _write(project / "shop/items/team_urls.py", TEAM_URLS)
+
+    settings = project / "config/settings.py"
+    settings.write_text(settings.read_text() + '\nFEATURED_LABEL = "Staff picks"\n')
+    _write(project / "shop/items/tests/test_featured.py", TEAM_TEST)
+
+    # An edit to the DRF API, which the hybrid replaces with FastAPI: kept, and said so.
+    apis = project / "shop/items/apis.py"
+    apis.write_text(apis.read_text() + "\n# Team note: clients rely on the `in_stock` filter.\n")
+    commit_all(project, "team: featured items")
+
+
+@pytest.mark.slow
+def test_django_project_grows_into_the_hybrid(template_repo: Path, tmp_path: Path) -> None:
+    from tests.conftest import run
+
+    project = render_project(template_repo, tmp_path / "shop", framework="django")
+    team_edits(project)
+    before = {p for p in tree(project) if not p.startswith(".git/")}
+
+    report = update_project(project, framework="hybrid", data={}, defaults=True)
+
+    assert report.conflicts == [], str(report)
+    assert (report.old_framework, report.new_framework) == ("django", "hybrid")
+    assert answers_of(project)["framework"] == "hybrid"
+    # Everything the team wrote survives.
+    assert "featured = models.BooleanField" in (project / "shop/items/models.py").read_text()
+    assert (project / "shop/items/migrations/0002_item_featured.py").read_text() == (
+        FEATURED_MIGRATION
+    )
+    assert "def featured_count" in (project / "shop/items/views.py").read_text()
+    assert "shop.items.team_urls" in (project / "config/urls.py").read_text()
+    assert 'FEATURED_LABEL = "Staff picks"' in (project / "config/settings.py").read_text()
+    assert (project / "shop/items/team_urls.py").read_text() == TEAM_URLS
+    assert (project / "shop/items/tests/test_featured.py").read_text() == TEAM_TEST
+    kept = {k.path: k.reason for k in report.kept}
+    assert set(kept) == {"shop/items/apis.py"}, str(report)
+    assert "port what you changed" in str(report)
+    # The API and the ASGI composition are added; dependencies and Procfile follow.
+    assert "shop/api/app.py" in report.added
+    assert {"config/asgi.py", "Procfile", "pyproject.toml"} <= set(report.modified)
+    assert "fastapi" in (project / "pyproject.toml").read_text()
+    assert "config.asgi" in (project / "Procfile").read_text()
+    # Only template files the team never touched are removed.
+    assert set(report.removed) <= before
+    assert_no_rej(project)
+
+    run(["uv", "sync"], project)
+    run(["uv", "run", "python", "manage.py", "makemigrations", "--check", "--dry-run"], project)
+    result = run(["uv", "run", "pytest", "-q", "-rA", "-p", "no:cacheprovider"], project)
+    passed = [line for line in result.stdout.splitlines() if line.startswith("PASSED ")]
+    assert "PASSED shop/items/tests/test_featured.py::test_featured_count" in passed
+    assert any(line.startswith("PASSED shop/api/tests/test_items.py") for line in passed)
+    assert any(line.startswith("PASSED shop/items/tests/test_pages.py") for line in passed)
