@@ -29,7 +29,7 @@ from tests.services import free_port
 SLUG = "acme_shop"
 MANAGE = ["uv", "run", "python", "manage.py"]
 
-#: (id, answers, services): each option is covered at least once; PostgreSQL and Redis once.
+#: (id, answers, services): each option is covered at least once, PostgreSQL and Redis too.
 COMBINATIONS: list[tuple[str, dict[str, Any], set[str]]] = [
     (
         "everything-postgresql-redis",
@@ -89,7 +89,7 @@ COMBINATIONS: list[tuple[str, dict[str, Any], set[str]]] = [
             "ci": "none",
             "python_version": "3.12",
         },
-        set(),
+        {"redis"},
     ),
 ]
 
