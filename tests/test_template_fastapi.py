@@ -1,0 +1,493 @@
+"""template_fastapi renders async FastAPI projects that are green on their own.
+
+Each combination is rendered with pytest-copie, synced with uv, and checked inside the
+project: its own suite, ruff, mypy, `alembic upgrade head` + `alembic check`, then the
+Procfile's `release` and `web` commands serve the contract over loopback HTTP.
+PostgreSQL and Redis are real servers started by the fixtures in conftest.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import project_env, run
+from tests.services import free_port
+
+SLUG = "acme_store"
+MANAGE = ["uv", "run", "python", "-m", SLUG]
+PASSWORD = "admin-secret-1"
+
+#: (id, answers, services): every option is covered at least once; PostgreSQL and Redis once.
+COMBINATIONS: list[tuple[str, dict[str, Any], set[str]]] = [
+    (
+        "everything-postgresql-redis",
+        {
+            "admin": True,
+            "realtime": True,
+            "auth": "both",
+            "frontend": "server",
+            "background_tasks": "celery",
+            "database": "postgresql",
+            "docker": True,
+            "ci": "github",
+            "python_version": "3.12",
+        },
+        {"postgresql", "redis"},
+    ),
+    (
+        "api-only-no-accounts-sqlite",
+        {
+            "admin": False,
+            "realtime": False,
+            "auth": "none",
+            "frontend": "spa",
+            "background_tasks": "none",
+            "database": "sqlite",
+            "docker": False,
+            "ci": "none",
+            "python_version": "3.11",
+        },
+        set(),
+    ),
+    (
+        "tokens-admin-websockets-sqlite",
+        {
+            "admin": True,
+            "realtime": True,
+            "auth": "tokens",
+            "frontend": "none",
+            "background_tasks": "none",
+            "database": "sqlite",
+            "docker": True,
+            "ci": "github",
+            "python_version": "3.13",
+        },
+        set(),
+    ),
+    (
+        "sessions-pages-celery-no-broker",
+        {
+            "admin": False,
+            "realtime": False,
+            "auth": "sessions",
+            "frontend": "server",
+            "background_tasks": "celery",
+            "database": "sqlite",
+            "docker": False,
+            "ci": "github",
+            "python_version": "3.12",
+        },
+        set(),
+    ),
+    (
+        "admin-without-api-accounts",
+        {
+            "admin": True,
+            "realtime": False,
+            "auth": "none",
+            "frontend": "server",
+            "background_tasks": "none",
+            "database": "sqlite",
+            "docker": True,
+            "ci": "none",
+            "python_version": "3.12",
+        },
+        set(),
+    ),
+]
+
+#: Runtime Jinja2 templates and the vendored htmx have braces of their own.
+BRACES_ALLOWED = (".html", ".js")
+
+
+def _render(copie: Any, answers: dict[str, Any]) -> Path:
+    result = copie.copy(
+        extra_answers={"framework": "fastapi", "project_name": "Acme Store", **answers},
+        vcs_ref="HEAD",
+    )
+    assert result.exit_code == 0, result.exception
+    project: Path = result.project_dir
+    assert (project / SLUG / "main.py").is_file()
+    return project
+
+
+def _assert_no_jinja(project: Path) -> None:
+    for path in project.rglob("*"):
+        if not path.is_file() or ".venv" in path.parts:
+            continue
+        relative = path.relative_to(project)
+        assert not path.name.endswith(".jinja"), relative
+        assert "{" not in str(relative), relative
+        text = path.read_text()
+        jinja_only = ("{%-", "-%}", "_copier_conf", "project_slug")
+        markers = jinja_only if path.suffix in BRACES_ALLOWED else ("{{", "{%", "{#")
+        for marker in markers:
+            assert marker not in text, f"{relative} keeps Jinja {marker!r}"
+
+
+def _assert_files(project: Path, answers: dict[str, Any]) -> None:
+    """Optional files appear exactly when their answer asks for them."""
+    users = answers["auth"] != "none" or answers["admin"]
+    expected = {
+        f"{SLUG}/admin.py": answers["admin"],
+        f"{SLUG}/realtime.py": answers["realtime"],
+        f"{SLUG}/worker.py": answers["background_tasks"] == "celery",
+        f"{SLUG}/web/router.py": answers["frontend"] == "server",
+        f"{SLUG}/users/models.py": users,
+        f"{SLUG}/users/router.py": answers["auth"] != "none",
+        f"{SLUG}/__main__.py": users,
+        "Dockerfile": answers["docker"],
+        "compose.yaml": answers["docker"],
+        ".dockerignore": answers["docker"],
+        ".github/workflows/ci.yml": answers["ci"] == "github",
+    }
+    for name, present in expected.items():
+        assert (project / name).exists() == present, name
+    for name in (".env", ".env.example", ".gitignore", ".pre-commit-config.yaml", "README.md"):
+        assert (project / name).is_file(), name
+    assert (project / ".python-version").read_text().strip() == answers["python_version"]
+    readme = (project / "README.md").read_text()
+    assert "uv sync" in readme
+    if answers["frontend"] == "spa":
+        assert "openapi-ts" in readme
+        assert "CORS_ALLOWED_ORIGINS" in (project / ".env.example").read_text()
+    if answers["docker"]:
+        dockerfile = (project / "Dockerfile").read_text()
+        assert "USER app" in dockerfile
+        assert dockerfile.count("FROM ") == 2
+        compose = (project / "compose.yaml").read_text()
+        assert "postgres" in compose
+        uses_redis = answers["realtime"] or answers["background_tasks"] == "celery"
+        assert ("redis:" in compose) == uses_redis
+    if answers["ci"] == "github":
+        workflow = (project / ".github/workflows/ci.yml").read_text()
+        for step in ("ruff check", "ruff format --check", "mypy", "pytest", "postgres"):
+            assert step in workflow
+
+
+def _procfile(project: Path) -> dict[str, str]:
+    lines = (project / "Procfile").read_text().splitlines()
+    return dict(line.split(": ", 1) for line in lines if line.strip())
+
+
+class Server:
+    """The Procfile's web process on a free loopback port."""
+
+    def __init__(self, port: int) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+        self.port = port
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, dict[str, str], Any]:
+        request = urllib.request.Request(
+            self.base + path, data=body, method=method, headers=headers or {}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                raw = response.read()
+                status, response_headers = response.status, response.headers
+        except urllib.error.HTTPError as error:
+            raw, status, response_headers = error.read(), error.code, error.headers
+        lowered = {name.lower(): value for name, value in response_headers.items()}
+        is_json = "json" in lowered.get("content-type", "")
+        return status, lowered, json.loads(raw) if is_json and raw else raw
+
+    def json(
+        self, method: str, path: str, payload: object, token: str | None = None
+    ) -> tuple[int, dict[str, str], Any]:
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return self.request(method, path, json.dumps(payload).encode(), headers)
+
+
+@contextmanager
+def _process(
+    project: Path, command: str, log: Path, **env: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a Procfile command in its own process group; always stop the whole group."""
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            ["uv", "run", "--no-sync", "sh", "-c", command],
+            cwd=project,
+            env=project_env(**env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+
+
+@contextmanager
+def _web(project: Path, command: str, log: Path, **env: str) -> Iterator[Server]:
+    """Start the Procfile's web command with PORT set and wait until it is healthy."""
+    port = free_port()
+    with _process(project, command, log, PORT=str(port), **env) as proc:
+        server = Server(port)
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"web exited {proc.returncode}:\n{log.read_text()[-4000:]}")
+            try:
+                status, _, body = server.request("GET", "/api/health")
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                status, body = 0, None
+            if status == 200:
+                assert body == {"status": "ok", "database": "ok"}
+                break
+            assert time.monotonic() < deadline, f"web never got healthy:\n{log.read_text()[-4000:]}"
+            time.sleep(0.5)
+        yield server
+
+
+def _token(server: Server, username: str, password: str) -> str:
+    form = urllib.parse.urlencode({"username": username, "password": password}).encode()
+    status, _, body = server.request(
+        "POST", "/api/auth/token", form, {"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert status == 200, body
+    assert body["token_type"] == "bearer"
+    assert body["expires_in"] > 0
+    return str(body["access_token"])
+
+
+def _check_auth(server: Server) -> str:
+    token = _token(server, "admin", PASSWORD)
+    bearer = {"Authorization": f"Bearer {token}"}
+    status, _, me = server.request("GET", "/api/users/me", headers=bearer)
+    assert (status, me["username"], me["is_staff"]) == (200, "admin", True)
+    form = urllib.parse.urlencode({"username": "admin", "password": "wrong"}).encode()
+    status, headers, _ = server.request(
+        "POST", "/api/auth/token", form, {"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert (status, headers["www-authenticate"]) == (401, "Bearer")
+    tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    for path in ("/api/users/me", "/api/items", "/api/health"):
+        status, headers, body = server.request(
+            "GET", path, headers={"Authorization": f"Bearer {tampered}"}
+        )
+        assert (status, headers["www-authenticate"]) == (401, "Bearer"), path
+        assert "detail" in body
+    return token
+
+
+def _check_items(server: Server, answers: dict[str, Any], token: str | None) -> None:
+    if answers["auth"] != "none":
+        status, headers, _ = server.json("POST", "/api/items", {"name": "x", "price": "1"})
+        assert (status, headers["www-authenticate"]) == (401, "Bearer")
+    else:
+        assert server.request("POST", "/api/auth/token", b"")[0] == 404
+        assert server.request("GET", "/api/users/me")[0] == 404
+    status, headers, item = server.json(
+        "POST", "/api/items", {"name": " Lamp ", "price": 19.9}, token
+    )
+    assert status == 201, item
+    assert (item["name"], item["price"], item["description"], item["in_stock"]) == (
+        "Lamp",
+        "19.90",
+        "",
+        True,
+    )
+    assert item["owner"] == ("admin" if token else None)
+    assert item["created_at"].endswith("Z")
+    status, _, again = server.request("GET", urllib.parse.urlsplit(headers["location"]).path)
+    assert (status, again) == (200, item)
+    status, _, problems = server.json("POST", "/api/items", {"name": " ", "price": -1}, token)
+    assert status == 422
+    assert {tuple(p["loc"]) for p in problems["detail"]} == {("body", "name"), ("body", "price")}
+    status, _, problems = server.json("PATCH", f"/api/items/{item['id']}", {"name": None}, token)
+    assert (status, problems["detail"][0]["loc"]) == (422, ["body", "name"])
+    status, _, page = server.request("GET", "/api/items?limit=101")
+    assert (status, page["detail"][0]["loc"]) == (422, ["query", "limit"])
+    assert server.request("GET", "/api/items/abc")[0] == 404
+    status, _, page = server.request("GET", "/api/items?limit=1")
+    assert (status, page["limit"], page["offset"], len(page["items"])) == (200, 1, 0, 1)
+
+
+def _check_concurrent_writes(server: Server, token: str | None) -> None:
+    """Many clients writing at once across several worker processes: every write lands."""
+    _, _, before = server.request("GET", "/api/items?limit=1")
+
+    def create(n: int) -> int:
+        status, _, body = server.json("POST", "/api/items", {"name": f"c{n}", "price": n}, token)
+        assert status == 201, body
+        return status
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(create, range(40)))
+    assert statuses == [201] * 40
+    _, _, after = server.request("GET", "/api/items?limit=1")
+    assert after["total"] == before["total"] + 40
+
+
+WS_CLIENT = """
+import asyncio, json, sys, urllib.request
+import websockets
+
+async def main(port, token):
+    async with websockets.connect(f"ws://127.0.0.1:{port}/ws/items") as ws:
+        def create():
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/items",
+                data=json.dumps({"name": "Live", "price": "2.50"}).encode(),
+                headers={"Content-Type": "application/json",
+                         **({"Authorization": f"Bearer {token}"} if token else {})},
+                method="POST",
+            )
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.loads(response.read())
+        item = await asyncio.to_thread(create)
+        message = json.loads(await asyncio.wait_for(ws.recv(), 20))
+        assert message == {"event": "created", "item": item}, (message, item)
+        print("ws ok")
+
+asyncio.run(main(int(sys.argv[1]), sys.argv[2]))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("answers", "services"),
+    [pytest.param(answers, services, id=name) for name, answers, services in COMBINATIONS],
+)
+def test_generated_project_is_green(
+    copie: Any,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    answers: dict[str, Any],
+    services: set[str],
+) -> None:
+    started = time.monotonic()
+    env: dict[str, str] = {}
+    if "postgresql" in services:
+        env["DATABASE_URL"] = request.getfixturevalue("postgres_database")
+    if "redis" in services:
+        env["REDIS_URL"] = request.getfixturevalue("redis_url")
+
+    project = _render(copie, answers)
+    _assert_no_jinja(project)
+    _assert_files(project, answers)
+    run(["uv", "sync"], project)
+    suite = run(["uv", "run", "pytest", "-q", "-p", "no:cacheprovider", "-rs"], project, **env)
+    green = time.monotonic() - started
+    print(f"\n{request.node.callspec.id}: generate -> sync -> green in {green:.1f} s")
+    request.node.user_properties.append(("generate_sync_green_seconds", round(green, 1)))
+    assert " passed" in suite.stdout
+    assert " failed" not in suite.stdout
+    if "redis" in services:
+        assert "skipped" not in suite.stdout, "the real-Redis tests must run when REDIS_URL is set"
+
+    run(["uv", "run", "ruff", "check"], project)
+    run(["uv", "run", "ruff", "format", "--check"], project)
+    run(["uv", "run", "mypy"], project)
+    _serve_from_procfile(project, answers, services, tmp_path, env)
+
+
+def _serve_from_procfile(
+    project: Path,
+    answers: dict[str, Any],
+    services: set[str],
+    tmp_path: Path,
+    env: dict[str, str],
+) -> None:
+    procfile = _procfile(project)
+    assert procfile["release"] == "alembic upgrade head"
+    assert "0.0.0.0:$PORT" in procfile["web"]
+    assert ("worker" in procfile) == (answers["background_tasks"] == "celery")
+    # Production settings: no .env DEBUG, the database of the services (or the project's SQLite).
+    prod = {"DEBUG": "false", **env}
+    run(["uv", "run", "sh", "-c", procfile["release"]], project, **prod)
+    check = run(["uv", "run", "alembic", "check"], project, **prod)
+    assert "No new upgrade operations detected" in check.stdout + check.stderr
+    if answers["auth"] != "none" or answers["admin"]:
+        run(
+            [*MANAGE, "createsuperuser", "--username", "admin", "--email", "admin@example.com"],
+            project,
+            SUPERUSER_PASSWORD=PASSWORD,
+            **prod,
+        )
+    shared_events = not answers["realtime"] or "redis" in services
+    workers = "3" if shared_events else "1"
+    with _web(
+        project, procfile["web"], tmp_path / "web.log", WEB_CONCURRENCY=workers, **prod
+    ) as server:
+        token = _check_auth(server) if answers["auth"] != "none" else None
+        _check_items(server, answers, token)
+        status, _, schema = server.request("GET", "/api/openapi.json")
+        assert status == 200
+        assert {"/api/health", "/api/items", "/api/items/{item_id}"} <= set(schema["paths"])
+        assert server.request("GET", "/api/docs")[0] == 200
+        if answers["frontend"] == "server":
+            status, _, page = server.request("GET", "/")
+            assert (status, b"Lamp" in page) == (200, True)
+        if answers["frontend"] == "spa":
+            status, headers, _ = server.request(
+                "OPTIONS",
+                "/api/items",
+                headers={
+                    "Origin": "http://localhost:5173",
+                    "Access-Control-Request-Method": "POST",
+                },
+            )
+            assert status == 200
+            assert headers["access-control-allow-origin"] == "http://localhost:5173"
+        if answers["admin"]:
+            status, _, page = server.request("GET", "/admin/login")
+            assert (status, b'name="password"' in page) == (200, True)
+        if answers["database"] == "sqlite" and "postgresql" not in services:
+            _check_concurrent_writes(server, token)
+        if answers["realtime"]:
+            client = run(
+                ["uv", "run", "python", "-c", WS_CLIENT, str(server.port), token or ""], project
+            )
+            assert "ws ok" in client.stdout
+        if answers["background_tasks"] == "celery" and "redis" in services:
+            _check_worker(project, procfile["worker"], server, token, tmp_path, prod)
+
+
+def _check_worker(
+    project: Path,
+    command: str,
+    server: Server,
+    token: str | None,
+    tmp_path: Path,
+    env: dict[str, str],
+) -> None:
+    """The Procfile's worker runs the task an item creation queues, through the real Redis."""
+    log = tmp_path / "worker.log"
+    with _process(project, command, log, **env) as proc:
+        status, _, item = server.json("POST", "/api/items", {"name": "Queued", "price": 3}, token)
+        assert status == 201
+        deadline = time.monotonic() + 60
+        while f"New item #{item['id']} 'Queued'" not in log.read_text():
+            assert proc.poll() is None, log.read_text()[-4000:]
+            assert time.monotonic() < deadline, f"the task never ran:\n{log.read_text()[-4000:]}"
+            time.sleep(0.5)
