@@ -1,0 +1,262 @@
+"""template_hybrid renders Django plus a FastAPI API that are green together.
+
+The hybrid is the Django template's project plus `<slug>/api/` and an ASGI composition:
+its shared files are symlinks into template_django. Each combination is rendered with
+pytest-copie, synced with uv and checked inside the project (its own suite, ruff, mypy,
+`check --deploy`); the Procfile's `release` and `web` commands then serve it over loopback
+HTTP. PostgreSQL and Redis are real servers started by the fixtures in conftest.py.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, run
+from tests.test_template_django import (
+    MANAGE,
+    SLUG,
+    WS_CLIENT,
+    Server,
+    _assert_no_jinja,
+    _check_concurrent_writes,
+    _check_writes,
+    _procfile,
+    _token,
+    _web,
+)
+
+TEMPLATE = ROOT / "template_hybrid"
+
+#: (id, answers, services): each option is covered at least once, PostgreSQL and Redis too.
+COMBINATIONS: list[tuple[str, dict[str, Any], set[str]]] = [
+    (
+        "everything-postgresql-redis",
+        {
+            "admin": True,
+            "realtime": True,
+            "auth": "both",
+            "frontend": "server",
+            "background_tasks": "celery",
+            "database": "postgresql",
+            "docker": True,
+            "ci": "github",
+            "python_version": "3.12",
+        },
+        {"postgresql", "redis"},
+    ),
+    (
+        "api-only-spa-no-accounts",
+        {
+            "admin": False,
+            "realtime": False,
+            "auth": "none",
+            "frontend": "spa",
+            "background_tasks": "none",
+            "database": "sqlite",
+            "docker": False,
+            "ci": "none",
+            "python_version": "3.11",
+        },
+        set(),
+    ),
+    (
+        "tokens-admin-websockets-in-process",
+        {
+            "admin": True,
+            "realtime": True,
+            "auth": "tokens",
+            "frontend": "none",
+            "background_tasks": "none",
+            "database": "sqlite",
+            "docker": True,
+            "ci": "github",
+            "python_version": "3.13",
+        },
+        set(),
+    ),
+    (
+        "sessions-pages-celery-sqlite",
+        {
+            "admin": True,
+            "realtime": False,
+            "auth": "sessions",
+            "frontend": "server",
+            "background_tasks": "celery",
+            "database": "sqlite",
+            "docker": False,
+            "ci": "none",
+            "python_version": "3.12",
+        },
+        set(),
+    ),
+]
+
+#: Files of the Django template that only Django REST framework or Channels use.
+DJANGO_ONLY = [
+    f"{SLUG}/core/apis.py",
+    f"{SLUG}/core/exceptions.py",
+    f"{SLUG}/core/pagination.py",
+    f"{SLUG}/users/apis.py",
+    f"{SLUG}/users/authentication.py",
+    f"{SLUG}/users/urls.py",
+    f"{SLUG}/items/apis.py",
+    f"{SLUG}/items/urls.py",
+    f"{SLUG}/items/consumers.py",
+    f"{SLUG}/items/routing.py",
+]
+
+
+def _render(copie: Any, answers: dict[str, Any]) -> Path:
+    result = copie.copy(
+        extra_answers={"framework": "hybrid", "project_name": "Acme Shop", **answers},
+        vcs_ref="HEAD",
+    )
+    assert result.exit_code == 0, result.exception
+    project: Path = result.project_dir
+    assert (project / SLUG / "api").is_dir()
+    return project
+
+
+def test_shared_files_are_links_into_the_django_template() -> None:
+    links = [path for path in TEMPLATE.rglob("*") if path.is_symlink()]
+    assert len(links) > 30
+    for link in links:
+        target = link.resolve()
+        assert target.exists(), f"{link} dangles"
+        assert not Path(str(link.readlink())).is_absolute(), f"{link} is absolute"
+        assert target.is_relative_to(ROOT / "template_django") or target.is_relative_to(
+            ROOT / "common"
+        ), f"{link} points outside template_django and common/"
+
+
+def test_the_hybrid_is_the_django_project_plus_files(copie: Any) -> None:
+    """A Django project grows into the hybrid by adding files: its own stay where they are."""
+    answers = dict(COMBINATIONS[0][1])
+    hybrid = _render(copie, answers)
+    django = copie.copy(
+        extra_answers={"framework": "django", "project_name": "Acme Shop", **answers},
+        vcs_ref="HEAD",
+    ).project_dir
+
+    def files(project: Path) -> set[str]:
+        return {str(p.relative_to(project)) for p in project.rglob("*") if p.is_file()}
+
+    missing = files(django) - files(hybrid) - set(DJANGO_ONLY)
+    assert not {name for name in missing if "/tests/" not in name}, missing
+    for name in DJANGO_ONLY:
+        assert not (hybrid / name).exists(), name
+    added = files(hybrid) - files(django)
+    assert f"{SLUG}/api/app.py" in added
+    assert f"{SLUG}/api/lifecycle.py" in added
+    pyproject = (hybrid / "pyproject.toml").read_text()
+    for package in ("djangorestframework", "drf-spectacular", "channels", "whitenoise"):
+        assert f'"{package}' not in pyproject, package
+    assert '"fastapi>=' in pyproject
+    assert "config.asgi:application" in (hybrid / "Procfile").read_text()
+
+
+def _check_hybrid_pages(server: Server, answers: dict[str, Any]) -> None:
+    """Django's half answers beside the API, and /static serves collectstatic's output."""
+    status, _, body = server.request("GET", "/api/items/not-a-number")
+    assert (status, body) == (404, {"detail": "Item not found."})
+    status, _, body = server.request("GET", "/api/items/")
+    assert status == 404, "a trailing slash is never redirected"
+    if answers["admin"]:
+        status, _, page = server.request("GET", "/admin/login/")
+        assert (status, b"csrfmiddlewaretoken" in page) == (200, True)
+        status, headers, css = server.request("GET", "/static/admin/css/base.css")
+        assert (status, headers["content-type"].startswith("text/css")) == (200, True)
+    if answers["frontend"] == "server":
+        status, _, page = server.request("GET", "/")
+        assert (status, b"Lamp" in page) == (200, True)
+        assert server.request("GET", "/static/js/htmx.min.js")[0] == 200
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("answers", "services"),
+    [pytest.param(answers, services, id=name) for name, answers, services in COMBINATIONS],
+)
+def test_generated_project_is_green(
+    copie: Any,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    answers: dict[str, Any],
+    services: set[str],
+) -> None:
+    started = time.monotonic()
+    env: dict[str, str] = {}
+    if "postgresql" in services:
+        env["DATABASE_URL"] = request.getfixturevalue("postgres_database")
+    if "redis" in services:
+        env["REDIS_URL"] = request.getfixturevalue("redis_url")
+
+    project = _render(copie, answers)
+    _assert_no_jinja(project)
+    run(["uv", "sync"], project)
+    suite = run(["uv", "run", "pytest", "-q", "-p", "no:cacheprovider", "-rs"], project, **env)
+    green = time.monotonic() - started
+    print(f"\n{request.node.callspec.id}: generate -> sync -> green in {green:.1f} s")
+    request.node.user_properties.append(("generate_sync_green_seconds", round(green, 1)))
+    assert " passed" in suite.stdout
+    assert " failed" not in suite.stdout
+    assert "skipped" not in suite.stdout
+
+    run(["uv", "run", "ruff", "check"], project)
+    run(["uv", "run", "ruff", "format", "--check"], project)
+    run(["uv", "run", "mypy"], project)
+    run([*MANAGE, "check", "--deploy", "--fail-level", "WARNING"], project, DEBUG="false", **env)
+    _serve_from_procfile(project, answers, services, tmp_path, env)
+
+
+def _serve_from_procfile(
+    project: Path,
+    answers: dict[str, Any],
+    services: set[str],
+    tmp_path: Path,
+    env: dict[str, str],
+) -> None:
+    procfile = _procfile(project)
+    assert procfile["release"] == "python manage.py migrate --noinput"
+    assert "config.asgi:application" in procfile["web"]
+    assert "0.0.0.0:$PORT" in procfile["web"]
+    assert ("worker" in procfile) == (answers["background_tasks"] == "celery")
+    prod = {"DEBUG": "false", **env}
+    run(["uv", "run", "sh", "-c", procfile["release"]], project, **prod)
+    run([*MANAGE, "collectstatic", "--noinput"], project, **prod)
+    token = None
+    if answers["auth"] != "none":
+        run(
+            [*MANAGE, "createsuperuser", "--noinput", "--username", "admin", "--email", "a@b.org"],
+            project,
+            DJANGO_SUPERUSER_PASSWORD="admin-secret-1",
+            **prod,
+        )
+    # Without Redis, websocket events stay in one process: gunicorn then runs one worker.
+    workers = {} if answers["realtime"] and "redis" not in services else {"WEB_CONCURRENCY": "3"}
+    with _web(project, procfile["web"], tmp_path / "web.log", **workers, **prod) as server:
+        if answers["auth"] != "none":
+            token = _token(server, "admin", "admin-secret-1")
+            status, _, me = server.request(
+                "GET", "/api/users/me", headers={"Authorization": f"Bearer {token}"}
+            )
+            assert (status, me["username"], me["is_staff"]) == (200, "admin", True)
+        else:
+            assert server.request("GET", "/api/users/me")[0] == 404
+        _check_writes(server, answers, token)
+        status, _, schema = server.request("GET", "/api/openapi.json")
+        assert status == 200
+        assert {"/api/health", "/api/items", "/api/items/{item_id}"} <= set(schema["paths"])
+        assert server.request("GET", "/api/docs")[0] == 200
+        _check_hybrid_pages(server, answers)
+        if answers["database"] == "sqlite":
+            _check_concurrent_writes(server, token)
+        if answers["realtime"]:
+            client = run(
+                ["uv", "run", "python", "-c", WS_CLIENT, str(server.port), token or ""], project
+            )
+            assert "ws ok" in client.stdout
