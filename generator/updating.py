@@ -289,6 +289,30 @@ def _check_old_revision(src_path: str, commit: str) -> None:
         )
 
 
+def _follow_framework_defaults(answers: Mapping[str, Any], old: str, new: str) -> dict[str, Any]:
+    """Answers left at a default that names the framework follow a switch (the description)."""
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from generator.questions import load
+
+    context = {key: value for key, value in answers.items() if not key.startswith("_")}
+    environment = SandboxedEnvironment()
+    updates: dict[str, Any] = {}
+    for key, question in load().items():
+        default = question.default
+        if key == "framework" or not isinstance(default, str) or "framework" not in default:
+            continue
+        try:
+            before = environment.from_string(default).render({**context, "framework": old})
+            after = environment.from_string(default).render({**context, "framework": new})
+        except jinja2.TemplateError:
+            continue
+        if answers.get(key) == before != after:
+            updates[key] = after
+    return updates
+
+
 def _refresh_shipped_template(src_path: str) -> None:
     """Snapshot the template shipped with this stackpick if the project was made from it."""
     from generator import source
@@ -587,6 +611,8 @@ def update_project(
     check_framework_switch(old_framework, new_framework)
     if new_framework != old_framework:
         overrides["framework"] = new_framework
+        for key, value in _follow_framework_defaults(answers, old_framework, new_framework).items():
+            overrides.setdefault(key, value)
     stored_src = str(answers["_src_path"])
     source = src_path or stored_src
     if src_path is None:
