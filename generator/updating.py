@@ -563,6 +563,56 @@ def _apply(
         _mark_unmerged(clone, project, top, conflicted)
 
 
+def _overrides(
+    answers: Mapping[str, Any], framework: str | None, data: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The answers to pass copier: `data`, plus the framework switch if it is a growth."""
+    overrides = dict(data)
+    old = str(answers.get("framework", ""))
+    new = str(framework or overrides.get("framework") or old)
+    check_framework_switch(old, new)
+    if new != old:
+        overrides["framework"] = new
+        for key, value in _follow_framework_defaults(answers, old, new).items():
+            overrides.setdefault(key, value)
+    return overrides
+
+
+def _report(
+    project: Path,
+    clone: Path,
+    answers: Mapping[str, Any],
+    kept: list[KeptFile],
+    unmerged: Mapping[str, list[str]],
+    *,
+    pretend: bool,
+) -> UpdateReport:
+    """Describe the update as it stands in the clone."""
+    changes = [(change.status, change.path) for change in _changes(clone)]
+    new_answers = yaml.safe_load((clone / ANSWERS_FILE).read_text(encoding="utf-8"))
+    old_framework = str(answers.get("framework", ""))
+    report = UpdateReport(
+        project=project,
+        pretend=pretend,
+        old_version=str(answers["_commit"]),
+        new_version=str(new_answers.get("_commit", "?")),
+        old_framework=old_framework,
+        new_framework=str(new_answers.get("framework", old_framework)),
+        added=sorted(p for s, p in changes if s == "A"),
+        modified=sorted(p for s, p in changes if s not in "AD"),
+        removed=sorted(p for s, p in changes if s == "D"),
+        kept=kept,
+    )
+    if kept and (old_framework, report.new_framework) == ("django", "hybrid"):
+        report.notes.append(_DRF_NOTE.format(slug=answers.get("project_slug", "<package>")))
+    report.conflicts = sorted(
+        {p for p in unmerged if (clone / p).exists()}
+        | {p for p in report.added + report.modified if _has_markers(clone / p)}
+        | {p.removesuffix(".rej") for p in report.added if p.endswith(".rej")}
+    )
+    return report
+
+
 # --- the public function -------------------------------------------------------------------------
 
 
@@ -605,14 +655,7 @@ def update_project(
     top = _git_top(project)
     answers = _read_answers(project)
     _require_clean(project)
-    overrides = dict(data or {})
-    old_framework = str(answers.get("framework", ""))
-    new_framework = str(framework or overrides.get("framework") or old_framework)
-    check_framework_switch(old_framework, new_framework)
-    if new_framework != old_framework:
-        overrides["framework"] = new_framework
-        for key, value in _follow_framework_defaults(answers, old_framework, new_framework).items():
-            overrides.setdefault(key, value)
+    overrides = _overrides(answers, framework, data or {})
     stored_src = str(answers["_src_path"])
     source = src_path or stored_src
     if src_path is None:
@@ -626,32 +669,11 @@ def update_project(
         clone = clone_top / project.relative_to(top)
         if source != stored_src:
             _point_at(clone, source)
-        old = _OldRender(answers, source, Path(tmp, "old", project.name))
         _run_update(clone, overrides, defaults=defaults, vcs_ref=vcs_ref)
-
         unmerged = _unmerged(clone)
+        old = _OldRender(answers, source, Path(tmp, "old", project.name))
         kept = _take_back(clone, old, _changes(clone))
-        changes = [(change.status, change.path) for change in _changes(clone)]
-        new_answers = yaml.safe_load((clone / ANSWERS_FILE).read_text(encoding="utf-8"))
-        report = UpdateReport(
-            project=project,
-            pretend=pretend,
-            old_version=str(answers["_commit"]),
-            new_version=str(new_answers.get("_commit", "?")),
-            old_framework=old_framework,
-            new_framework=str(new_answers.get("framework", new_framework)),
-            added=sorted(p for s, p in changes if s == "A"),
-            modified=sorted(p for s, p in changes if s not in "AD"),
-            removed=sorted(p for s, p in changes if s == "D"),
-            kept=kept,
-        )
-        if kept and (old_framework, report.new_framework) == ("django", "hybrid"):
-            report.notes.append(_DRF_NOTE.format(slug=answers.get("project_slug", "<package>")))
-        report.conflicts = sorted(
-            {p for p in unmerged if (clone / p).exists()}
-            | {p for p in report.added + report.modified if _has_markers(clone / p)}
-            | {p.removesuffix(".rej") for p in report.added if p.endswith(".rej")}
-        )
+        report = _report(project, clone, answers, kept, unmerged, pretend=pretend)
         if not pretend:
             if _git("rev-parse", "HEAD", cwd=top) != head:
                 raise UpdateRefused(f"{project} got a new commit during the update; run it again")
