@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.conftest import project_env, run
 from tests.services import free_port
@@ -299,7 +300,13 @@ def test_generated_project_is_green(
     project = _render(copie, answers)
     _assert_no_jinja(project)
     run(["uv", "sync"], project)
-    suite = run(["uv", "run", "pytest", "-q", "-p", "no:cacheprovider", "-rs"], project, **env)
+    # As CI runs it: production defaults (DEBUG off), the services given by the environment.
+    suite = run(
+        ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider", "-rs"],
+        project,
+        DEBUG="false",
+        **env,
+    )
     green = time.monotonic() - started
     print(f"\n{request.node.callspec.id}: generate -> sync -> green in {green:.1f} s")
     request.node.user_properties.append(("generate_sync_green_seconds", round(green, 1)))
@@ -308,6 +315,7 @@ def test_generated_project_is_green(
     if "redis" in services:
         assert "skipped" not in suite.stdout, "the real-Redis tests must run when REDIS_URL is set"
 
+    _check_deployment_files(project, answers)
     run(["uv", "run", "ruff", "check"], project)
     run(["uv", "run", "ruff", "format", "--check"], project)
     run(["uv", "run", "mypy"], project)
@@ -318,6 +326,40 @@ def test_generated_project_is_green(
         **env,
     )
     _serve_from_procfile(project, answers, services, tmp_path, env)
+
+
+def _check_deployment_files(project: Path, answers: dict[str, Any]) -> None:
+    """Docker and CI files cannot run here (no Docker engine, no GitHub): check their shape."""
+    web = _procfile(project)["web"]
+    uses_redis = answers["realtime"] or answers["background_tasks"] == "celery"
+    assert (project / "Dockerfile").exists() == answers["docker"]
+    if answers["docker"]:
+        dockerfile = (project / "Dockerfile").read_text()
+        stages = [line for line in dockerfile.splitlines() if line.startswith("FROM ")]
+        assert len(stages) == 2, "a build stage and a slim runtime stage"
+        assert all(f"python:{answers['python_version']}-slim" in line for line in stages)
+        assert "uv sync --locked" in dockerfile
+        assert "\nUSER app\n" in dockerfile
+        assert "collectstatic --noinput" in dockerfile
+        assert web in dockerfile
+        services = yaml.safe_load((project / "compose.yaml").read_text())["services"]
+        expected = {"release", "web", "db"} | ({"redis"} if uses_redis else set())
+        assert set(services) == expected | (
+            {"worker"} if answers["background_tasks"] == "celery" else set()
+        )
+        assert web in services["web"]["command"][-1]
+        assert ".env" in (project / ".dockerignore").read_text().split()
+    workflow = project / ".github" / "workflows" / "ci.yml"
+    assert workflow.exists() == (answers["ci"] == "github")
+    if answers["ci"] == "github":
+        job = yaml.safe_load(workflow.read_text())["jobs"]["check"]
+        assert "postgres" in job["services"]
+        assert ("redis" in job["services"]) == uses_redis
+        commands = "\n".join(step.get("run", "") for step in job["steps"])
+        for command in ("ruff check", "ruff format --check", "mypy", "check --deploy", "pytest"):
+            assert f"uv run {command}" in commands or command in commands, command
+    hooks = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())["repos"]
+    assert any(hook["id"] == "mypy" for repo in hooks for hook in repo["hooks"])
 
 
 def _serve_from_procfile(
