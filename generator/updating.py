@@ -398,18 +398,26 @@ def _run_update(
 ) -> None:
     import copier
 
-    with _copier_errors():
-        copier.run_update(
-            clone,
-            data=dict(data),
-            defaults=defaults,
-            overwrite=True,
-            conflict="inline",
-            unsafe=False,
-            quiet=True,
-            skip_answered=True,
-            vcs_ref=vcs_ref,
-        )
+    try:
+        with _copier_errors():
+            copier.run_update(
+                clone,
+                data=dict(data),
+                defaults=defaults,
+                overwrite=True,
+                conflict="inline",
+                unsafe=False,
+                quiet=True,
+                skip_answered=True,
+                vcs_ref=vcs_ref,
+            )
+    except StackpickError:
+        raise
+    except Exception as error:  # git or a template error inside copier: still nothing written
+        detail = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise UpdateFailed(
+            f"copier update failed ({detail}); the project was not changed"
+        ) from error
 
 
 # --- what the update did, and what stackpick takes back -------------------------------------------
