@@ -91,7 +91,7 @@ COMBINATIONS: list[tuple[str, dict[str, Any], set[str]]] = [
             "ci": "none",
             "python_version": "3.12",
         },
-        set(),
+        {"redis"},
     ),
 ]
 
