@@ -453,7 +453,9 @@ def team_edits(project: Path) -> None:
 
 
 @pytest.mark.slow
-def test_django_project_grows_into_the_hybrid(template_repo: Path, tmp_path: Path) -> None:
+def test_django_project_grows_into_the_hybrid(
+    template_repo: Path, tmp_path: Path, postgres_database: str
+) -> None:
     project = render_project(template_repo, tmp_path / "shop", framework="django")
     team_edits(project)
     before = {p for p in tree(project) if not p.startswith(".git/")}
@@ -488,6 +490,15 @@ def test_django_project_grows_into_the_hybrid(template_repo: Path, tmp_path: Pat
 
     run(["uv", "sync"], project)
     run(["uv", "run", "python", "manage.py", "makemigrations", "--check", "--dry-run"], project)
+    # The team's migration applies on a real PostgreSQL under the hybrid's settings.
+    migrate = ["uv", "run", "python", "manage.py", "migrate", "--noinput"]
+    run(migrate, project, DATABASE_URL=postgres_database)
+    shown = run(
+        ["uv", "run", "python", "manage.py", "showmigrations", "items", "--database", "default"],
+        project,
+        DATABASE_URL=postgres_database,
+    )
+    assert "[X] 0002_item_featured" in shown.stdout
     result = run(["uv", "run", "pytest", "-q", "-rA", "-p", "no:cacheprovider"], project)
     passed = [line for line in result.stdout.splitlines() if line.startswith("PASSED ")]
     assert "PASSED shop/items/tests/test_featured.py::test_featured_count" in passed
