@@ -241,6 +241,26 @@ def test_conflict_is_reported_and_left_unmerged(project: Path) -> None:
     assert_no_rej(project)
 
 
+def test_project_in_a_monorepo_folder(template_repo: Path, tmp_path: Path) -> None:
+    monorepo = tmp_path / "company"
+    _write(monorepo / "billing/README.md", "Another team's service.\n")
+    copier.run_copy(str(template_repo), monorepo / "services/shop", vcs_ref="v0.1.0",
+                    defaults=True, quiet=True, data=ANSWERS)  # fmt: skip
+    git("init", "--quiet", cwd=monorepo)
+    commit_all(monorepo, "monorepo")
+    project = monorepo / "services/shop"
+    probe = project / PROBE
+    probe.write_text(probe.read_text().replace("Paragraph 9 of", "Paragraph 9 (ours) of"))
+    commit_all(monorepo)
+
+    report = update_project(project, data={}, defaults=True)
+
+    assert report.conflicts == [PROBE]
+    assert git("ls-files", "--unmerged", cwd=monorepo).count(f"services/shop/{PROBE}") == 3
+    assert (monorepo / "billing/README.md").read_text() == "Another team's service.\n"
+    assert answers_of(project)["_commit"] == "v0.2.0"
+
+
 @pytest.mark.parametrize("untracked", [False, True], ids=["modified", "untracked"])
 def test_dirty_tree_is_refused(project: Path, untracked: bool) -> None:
     if untracked:
