@@ -159,7 +159,7 @@ class UpdateReport:
         lines += [f"  modified  {path}" for path in self.modified]
         lines += [f"  removed   {path}" for path in self.removed]
         if self.kept:
-            lines.append("Kept your version of (the update would have lost your edits):")
+            lines.append("Kept as you left them (the update would have lost your edits):")
             lines += [f"  {kept.path}: {kept.reason}" for kept in self.kept]
         lines += self.notes
         if self.conflicts:
