@@ -1,9 +1,9 @@
 """Updates for life: `update_project`, `stackpick update` and plain `copier update`.
 
 Every test works across two versions of a local clone of this repository: `v0.1.0` is the
-template as committed, plus a few probe files in the Django template; `v0.2.0` changes one
-probe and retires two others. A project is rendered from `v0.1.0`, committed, edited like
-a team would, then updated.
+template as committed, plus a few probe files (a text and a binary one in each template, two
+more in the Django one); `v0.2.0` changes the text probe and retires the two Django ones.
+A project is rendered from `v0.1.0`, committed, edited like a team would, then updated.
 """
 
 from __future__ import annotations
@@ -90,14 +90,16 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
             else:
                 shutil.copy2(source, target)
     django = clone / "template_django"
-    _write(django / PROBE, PROBE_V1)
+    for framework in FRAMEWORKS:
+        _write(clone / f"template_{framework}" / PROBE, PROBE_V1)
+        _write(clone / f"template_{framework}" / BINARY, b"\x89PNG\r\n\x1a\n\x00\x00template")
     _write(django / RETIRED_EDITED, "Retired in v0.2.0.\n")
     _write(django / RETIRED_UNTOUCHED, "Also retired in v0.2.0.\n")
-    _write(django / BINARY, b"\x89PNG\r\n\x1a\n\x00\x00template")
     git("add", "--all", cwd=clone)
     git("commit", "--quiet", "--allow-empty", "-m", "template v0.1.0", cwd=clone)
     git("tag", "v0.1.0", cwd=clone)
-    _write(django / PROBE, PROBE_V2)
+    for framework in FRAMEWORKS:
+        _write(clone / f"template_{framework}" / PROBE, PROBE_V2)
     (django / RETIRED_EDITED).unlink()
     (django / RETIRED_UNTOUCHED).unlink()
     git("add", "--all", cwd=clone)
@@ -176,7 +178,11 @@ def test_same_answers_render_the_same_files(
     assert differ == [], f"files differ between two renders of the same answers: {differ}"
 
 
-def test_update_brings_template_change_and_keeps_edits(project: Path) -> None:
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_update_brings_template_change_and_keeps_edits(
+    template_repo: Path, tmp_path: Path, framework: str
+) -> None:
+    project = render_project(template_repo, tmp_path / "shop", framework=framework)
     probe = project / PROBE
     probe.write_text(probe.read_text().replace("Paragraph 2 of", "Paragraph 2 (ours) of"))
     _write(project / BINARY, b"\x89PNG\r\n\x1a\n\x00\x00our diagram")
