@@ -13,6 +13,7 @@ ratios hold on a noisy machine.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -33,10 +34,14 @@ def tool(name: str) -> str:
     return found
 
 
-def timed(make_cmd: Callable[[int], list[str]], run: int, cwd: Path | None = None) -> float:
+#: As on a user's machine: Python caches compiled bytecode for every tool alike.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def timed(make_cmd: Callable[[int], list[str]], run: int) -> float:
     cmd = make_cmd(run)
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
     return time.perf_counter() - start
 
 
