@@ -17,7 +17,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -168,20 +168,37 @@ class Server:
 
 
 @contextmanager
-def _web(project: Path, command: str, log: Path, **env: str) -> Iterator[Server]:
-    """Start the Procfile's web command with PORT set; always stop its process group."""
-    port = free_port()
+def _process(
+    project: Path, command: str, log: Path, **env: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a Procfile command in the project's environment; always stop its process group."""
     with log.open("w") as out:
         proc = subprocess.Popen(
             ["uv", "run", "--no-sync", "sh", "-c", command],
             cwd=project,
-            env=project_env(PORT=str(port), **env),
+            env=project_env(**env),
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    server = Server(port)
     try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+
+
+@contextmanager
+def _web(project: Path, command: str, log: Path, **env: str) -> Iterator[Server]:
+    """Start the Procfile's web command with PORT set and wait until it is healthy."""
+    port = free_port()
+    with _process(project, command, log, PORT=str(port), **env) as proc:
+        server = Server(port)
         deadline = time.monotonic() + 90
         while True:
             if proc.poll() is not None:
@@ -196,14 +213,13 @@ def _web(project: Path, command: str, log: Path, **env: str) -> Iterator[Server]
             assert time.monotonic() < deadline, f"web never got healthy:\n{log.read_text()[-4000:]}"
             time.sleep(0.5)
         yield server
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
+
+
+def _wait_for_log(log: Path, text: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in log.read_text():
+        assert time.monotonic() < deadline, f"{text!r} never logged:\n{log.read_text()[-4000:]}"
+        time.sleep(0.5)
 
 
 def _token(server: Server, username: str, password: str) -> str:
@@ -385,9 +401,15 @@ def _serve_from_procfile(
             **prod,
         )
     workers = "2" if answers["realtime"] and "redis" not in services else "3"
-    with _web(
-        project, procfile["web"], tmp_path / "web.log", WEB_CONCURRENCY=workers, **prod
-    ) as server:
+    with ExitStack() as stack:
+        if "worker" in procfile:
+            # The Celery worker prints the staff e-mail (console backend) for each new item.
+            worker_log = tmp_path / "worker.log"
+            stack.enter_context(_process(project, procfile["worker"], worker_log, **prod))
+            _wait_for_log(worker_log, "ready")
+        server = stack.enter_context(
+            _web(project, procfile["web"], tmp_path / "web.log", WEB_CONCURRENCY=workers, **prod)
+        )
         if answers["auth"] != "none":
             token = _token(server, "admin", "admin-secret-1")
             status, _, me = server.request(
@@ -395,6 +417,8 @@ def _serve_from_procfile(
             )
             assert (status, me["username"], me["is_staff"]) == (200, "admin", True)
         _check_writes(server, answers, token)
+        if "worker" in procfile:
+            _wait_for_log(worker_log, "Subject: New item: Lamp")
         status, _, schema = server.request("GET", "/api/openapi.json")
         assert status == 200
         assert "/api/items/{item_id}" in schema["paths"]
