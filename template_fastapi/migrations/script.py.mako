@@ -15,10 +15,8 @@ down_revision: str | None = ${repr(down_revision)}
 branch_labels: str | Sequence[str] | None = ${repr(branch_labels)}
 depends_on: str | Sequence[str] | None = ${repr(depends_on)}
 
-
 def upgrade() -> None:
     ${upgrades if upgrades else "pass"}
-
 
 def downgrade() -> None:
     ${downgrades if downgrades else "pass"}
