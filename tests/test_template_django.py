@@ -315,6 +315,10 @@ def test_generated_project_is_green(
 
     project = _render(copie, answers)
     _assert_no_jinja(project)
+    if "postgresql" in services:
+        # As in CI and production: no .env at all, everything from the environment.
+        (project / ".env").unlink()
+        env["SECRET_KEY"] = "test-only-" + "k3y-" * 16
     run(["uv", "sync"], project)
     # As CI runs it: production defaults (DEBUG off), the services given by the environment.
     suite = run(
@@ -334,7 +338,7 @@ def test_generated_project_is_green(
     _check_deployment_files(project, answers)
     run(["uv", "run", "ruff", "check"], project)
     run(["uv", "run", "ruff", "format", "--check"], project)
-    run(["uv", "run", "mypy"], project)
+    run(["uv", "run", "mypy"], project, **env)
     run(
         [*MANAGE, "check", "--deploy", "--fail-level", "WARNING"],
         project,
