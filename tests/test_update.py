@@ -536,6 +536,74 @@ def test_django_project_grows_into_the_hybrid(
     assert any(line.startswith("PASSED shop/items/tests/test_pages.py") for line in passed)
 
 
+TEAM_SERVICE = '''"""Team code: featured items, for the newsletter."""
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from shop.items.models import Item
+
+
+def item_list_featured() -> QuerySet[Item]:
+    """The featured items, at most `FEATURED_LIMIT` of them."""
+    return Item.objects.filter(featured=True)[: settings.FEATURED_LIMIT]
+'''
+
+TEAM_SERVICE_TEST = """import pytest
+
+from shop.items.featured import item_list_featured
+from shop.items.models import Item
+
+pytestmark = pytest.mark.django_db
+
+
+def test_item_list_featured() -> None:
+    for n in range(3):
+        Item.objects.create(name=f"Lamp {n}", price="10.00", featured=True)
+    Item.objects.create(name="Desk", price="50.00")
+    assert [item.name for item in item_list_featured()] == ["Lamp 0", "Lamp 1"]
+"""
+
+
+@pytest.mark.slow
+def test_api_only_django_project_grows_into_the_hybrid(template_repo: Path, tmp_path: Path) -> None:
+    """No pages, no admin, tokens, websockets and Celery: the other half of the options."""
+    options = {"frontend": "spa", "auth": "tokens", "admin": False, "realtime": True,
+               "background_tasks": "celery"}  # fmt: skip
+    project = render_project(template_repo, tmp_path / "shop", framework="django", **options)
+    models = project / "shop/items/models.py"
+    anchor = "    in_stock = models.BooleanField(default=True)\n"
+    assert anchor in models.read_text()
+    models.write_text(
+        models.read_text().replace(
+            anchor, anchor + "    featured = models.BooleanField(default=False)\n"
+        )
+    )
+    _write(project / "shop/items/migrations/0002_item_featured.py", FEATURED_MIGRATION)
+    _write(project / "shop/items/featured.py", TEAM_SERVICE)
+    _write(project / "shop/items/tests/test_featured.py", TEAM_SERVICE_TEST)
+    settings = project / "config/settings.py"
+    settings.write_text(settings.read_text() + "\nFEATURED_LIMIT = 2\n")
+    commit_all(project, "team: featured items")
+
+    report = update_project(project, framework="hybrid", data={}, defaults=True)
+
+    assert report.conflicts == [], str(report)
+    assert report.kept == [], str(report)
+    assert {"shop/api/realtime.py", "shop/api/tests/test_tasks.py"} <= set(report.added)
+    assert (project / "shop/items/featured.py").read_text() == TEAM_SERVICE
+    assert settings.read_text().endswith("\nFEATURED_LIMIT = 2\n")
+    assert "featured = models.BooleanField" in models.read_text()
+
+    run(["uv", "sync"], project)
+    run(["uv", "run", "python", "manage.py", "makemigrations", "--check", "--dry-run"], project)
+    result = run(["uv", "run", "pytest", "-q", "-rA", "-p", "no:cacheprovider"], project)
+    passed = [line for line in result.stdout.splitlines() if line.startswith("PASSED ")]
+    assert "PASSED shop/items/tests/test_featured.py::test_item_list_featured" in passed
+    for api_test in ("test_items.py", "test_realtime.py", "test_tasks.py"):
+        assert any(line.startswith(f"PASSED shop/api/tests/{api_test}") for line in passed)
+
+
 # --- the template that ships inside an installed stackpick ---------------------------------------
 
 
