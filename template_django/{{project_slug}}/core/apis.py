@@ -12,6 +12,15 @@ from rest_framework.views import APIView
 
 logger = logging.getLogger(__name__)
 
+HEALTH = inline_serializer(
+    "Health",
+    {
+        "status": serializers.CharField(),
+        "database": serializers.CharField(),
+        "detail": serializers.CharField(required=False),
+    },
+)
+
 
 class HealthApi(APIView):
     """`GET /api/health`: 200 after a real query, 503 when the database is unreachable."""
@@ -20,16 +29,7 @@ class HealthApi(APIView):
 
     @extend_schema(
         operation_id="health",
-        responses={
-            (200, "application/json"): inline_serializer(
-                "Health",
-                {
-                    "status": serializers.CharField(),
-                    "database": serializers.CharField(),
-                    "detail": serializers.CharField(required=False),
-                },
-            ),
-        },
+        responses={200: HEALTH, 503: HEALTH},
     )
     def get(self, request: Request) -> Response:
         try:
