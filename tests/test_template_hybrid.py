@@ -157,6 +157,31 @@ def test_the_hybrid_is_the_django_project_plus_files(copie: Any) -> None:
     assert "config.asgi:application" in (hybrid / "Procfile").read_text()
 
 
+#: Split mode: a websocket client of one process hears an item created through another.
+SPLIT_WS_CLIENT = """
+import asyncio, json, sys, urllib.request
+import websockets
+
+async def main(listen_port, write_port, token):
+    async with websockets.connect(f"ws://127.0.0.1:{listen_port}/ws/items") as ws:
+        def create():
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{write_port}/api/items",
+                data=json.dumps({"name": "Split", "price": "3.00"}).encode(),
+                headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+                method="POST",
+            )
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.loads(response.read())
+        item = await asyncio.to_thread(create)
+        message = json.loads(await asyncio.wait_for(ws.recv(), 20))
+        assert message == {"event": "created", "item": item}, (message, item)
+        print("split ok")
+
+asyncio.run(main(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]))
+"""
+
+
 def _check_hybrid_pages(server: Server, answers: dict[str, Any]) -> None:
     """Django's half answers beside the API, and /static serves collectstatic's output."""
     status, _, body = server.request("GET", "/api/items/not-a-number")
@@ -259,3 +284,21 @@ def _serve_from_procfile(
                 ["uv", "run", "python", "-c", WS_CLIENT, str(server.port), token or ""], project
             )
             assert "ws ok" in client.stdout
+        if "redis" in services and answers["realtime"] and token:
+            _check_split_mode(project, procfile["web"], tmp_path, server, token, prod)
+
+
+def _check_split_mode(
+    project: Path, web: str, tmp_path: Path, api: Server, token: str, prod: dict[str, str]
+) -> None:
+    """README's split mode: a second process on the same database and Redis as the first."""
+    with _web(project, web, tmp_path / "admin-web.log", WEB_CONCURRENCY="1", **prod) as admin:
+        assert admin.request("GET", "/admin/login/")[0] == 200
+        status, _, body = api.request("GET", "/api/items?limit=1")
+        assert status == 200
+        assert admin.request("GET", "/api/items?limit=1")[2]["total"] == body["total"]
+        client = run(
+            ["uv", "run", "python", "-c", SPLIT_WS_CLIENT, str(admin.port), str(api.port), token],
+            project,
+        )
+        assert "split ok" in client.stdout
