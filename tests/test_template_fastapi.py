@@ -175,7 +175,8 @@ def _assert_files(project: Path, answers: dict[str, Any]) -> None:
         assert ("redis:" in compose) == uses_redis
     if answers["ci"] == "github":
         workflow = (project / ".github/workflows/ci.yml").read_text()
-        for step in ("ruff check", "ruff format --check", "mypy", "pytest", "postgres"):
+        steps = ("ruff check", "ruff format --check", "mypy", "alembic check", "pytest", "postgres")
+        for step in steps:
             assert step in workflow
 
 
