@@ -126,9 +126,11 @@ def resolve(template: str | None) -> TemplateSource:
     """The source to render from: `--template` (a path or git URL), or the one shipped."""
     if template is None:
         root = template_root()
-        if _is_git_root(root):
-            # A checkout of stackpick itself: render its working tree, recording HEAD.
+        if _is_git_root(root) and not _git("status", "--porcelain", cwd=root):
+            # A clean checkout of stackpick itself: render it at HEAD, which git keeps.
             return TemplateSource(src_path=str(root), vcs_ref="HEAD")
+        # An installed copy, or a checkout with uncommitted changes: copier would record a
+        # commit that exists only in its temporary clone, and the project could never update.
         return snapshot(root)
     if "://" in template or template.startswith(("git@", "gh:", "gl:")):
         return TemplateSource(src_path=template, vcs_ref=None)

@@ -14,6 +14,16 @@ from tests.services import create_database, postgres_server, redis_server
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def stackpick_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Template snapshots go to a temporary folder, never to the user's home."""
+    home = tmp_path_factory.getbasetemp() / "stackpick-home"
+    monkeypatch.setenv("STACKPICK_HOME", str(home))
+    return home
+
+
 @pytest.fixture(scope="session")
 def template_root() -> Path:
     """The template repository: this checkout."""

@@ -15,10 +15,34 @@ from generator.errors import UsageError
 from tests.conftest import ROOT, project_env, run
 
 
-def test_a_checkout_renders_itself_at_head() -> None:
-    resolved = source.resolve(None)
-    assert resolved.src_path == str(ROOT)
-    assert resolved.vcs_ref == "HEAD"
+def test_a_clean_checkout_renders_itself_at_head(tmp_path: Path) -> None:
+    clone = tmp_path / "stackpick"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+    code = "from generator import source; r = source.resolve(None); print(r.src_path, r.vcs_ref)"
+    env = {**project_env(), "PYTHONPATH": str(clone)}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=clone, env=env, capture_output=True, text=True, check=True
+    )
+    assert proc.stdout.split() == [str(clone), "HEAD"]
+
+
+def test_a_dirty_checkout_is_snapshotted(tmp_path: Path) -> None:
+    clone = tmp_path / "stackpick"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+    with (clone / "copier.yml").open("a") as stream:
+        stream.write("\n# work in progress\n")
+    code = "from generator import source; r = source.resolve(None); print(r.src_path, r.vcs_ref)"
+    env = {**project_env(), "PYTHONPATH": str(clone), "STACKPICK_HOME": str(tmp_path / "home")}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=clone, env=env, capture_output=True, text=True, check=True
+    )
+    src_path, ref = proc.stdout.split()
+    assert src_path == str(tmp_path / "home" / "template")
+    assert ref.startswith("v")
+    tags = subprocess.run(
+        ["git", "tag"], cwd=src_path, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert ref in tags, "the recorded version exists in a repository that stays"
 
 
 def test_a_template_path_is_made_absolute(monkeypatch: pytest.MonkeyPatch) -> None:
