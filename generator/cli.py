@@ -239,9 +239,12 @@ def update(
         str | None,
         typer.Option("--vcs-ref", help="The template version to update to (default: latest)."),
     ] = None,
+    template: Annotated[
+        str | None, typer.Option(help="The template's new location, if it moved (path or URL).")
+    ] = None,
 ) -> None:
     """Pull the template's improvements into a project, keeping every local edit."""
-    from generator import updating
+    from generator import source, updating
 
     answers = questions.parse_data(data or [], QUESTIONS)
     if framework is not None:
@@ -252,6 +255,7 @@ def update(
         data=answers,
         defaults=defaults,
         pretend=pretend,
+        src_path=source.resolve(template).src_path if template else None,
         vcs_ref=vcs_ref,
     )
     typer.echo(str(report))
