@@ -345,6 +345,8 @@ def test_generated_project_is_green(
         DEBUG="false",
         **env,
     )
+    if answers["frontend"] == "server" and not answers["realtime"]:
+        _follow_the_readme(project, tmp_path, env)
     _serve_from_procfile(project, answers, services, tmp_path, env)
 
 
@@ -380,6 +382,53 @@ def _check_deployment_files(project: Path, answers: dict[str, Any]) -> None:
             assert f"uv run {command}" in commands or command in commands, command
     hooks = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())["repos"]
     assert any(hook["id"] == "mypy" for repo in hooks for hook in repo["hooks"])
+
+
+README_COMMANDS = [
+    "cp .env.example .env",
+    "uv run python manage.py migrate",
+    "DJANGO_SUPERUSER_PASSWORD=change-me-now uv run python manage.py createsuperuser --noinput"
+    " --username admin --email admin@example.com",
+    "uv run python manage.py runserver",
+]
+
+
+def _follow_the_readme(project: Path, tmp_path: Path, env: dict[str, str]) -> None:
+    """A fresh clone has no .env: the README's steps from there to a running dev server."""
+    readme = (project / "README.md").read_text()
+    for command in README_COMMANDS:
+        assert command in readme, command
+    generated = (project / ".env").read_text()
+    (project / ".env").write_text((project / ".env.example").read_text())
+    try:
+        run([*MANAGE, "migrate"], project, **env)
+        run(
+            [*MANAGE, "createsuperuser", "--noinput", "--username", "admin", "--email", "a@b.org"],
+            project,
+            DJANGO_SUPERUSER_PASSWORD="change-me-now",
+            **env,
+        )
+        port = free_port()
+        command = f"python manage.py runserver 127.0.0.1:{port} --noreload"
+        with _process(project, command, tmp_path / "runserver.log", **env):
+            server = Server(port)
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if server.request("GET", "/api/health")[0] == 200:
+                        break
+                except (urllib.error.URLError, ConnectionError, TimeoutError):
+                    pass
+                assert time.monotonic() < deadline, (tmp_path / "runserver.log").read_text()
+                time.sleep(0.5)
+            status, _, page = server.request("GET", "/")
+            assert status == 200
+            assert b"htmx.min.js" in page
+            assert server.request("GET", "/static/js/htmx.min.js")[0] == 200
+    finally:
+        (project / ".env").write_text(generated)
+        for database in project.glob("db.sqlite3*"):
+            database.unlink()
 
 
 def _serve_from_procfile(
