@@ -50,6 +50,9 @@ COMBINATIONS: list[tuple[str, dict[str, Any], set[str]]] = [
     (
         "api-only-sqlite-no-accounts",
         {
+            # Quotes and a backslash must still give valid, formatted Python and TOML.
+            "project_name": 'Acme\'s "Shop" \\ Co',
+            "description": 'Sells "things" \\ more',
             "admin": False,
             "realtime": False,
             "auth": "none",
@@ -100,7 +103,12 @@ BRACES_ALLOWED = (".html", ".js")
 
 def _render(copie: Any, answers: dict[str, Any]) -> Path:
     result = copie.copy(
-        extra_answers={"framework": "django", "project_name": "Acme Shop", **answers},
+        extra_answers={
+            "framework": "django",
+            "project_name": "Acme Shop",
+            "project_slug": SLUG,
+            **answers,
+        },
         vcs_ref="HEAD",
     )
     assert result.exit_code == 0, result.exception
