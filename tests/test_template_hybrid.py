@@ -9,6 +9,8 @@ HTTP. PostgreSQL and Redis are real servers started by the fixtures in conftest.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -155,6 +157,30 @@ def test_the_hybrid_is_the_django_project_plus_files(copie: Any) -> None:
         assert f'"{package}' not in pyproject, package
     assert '"fastapi>=' in pyproject
     assert "config.asgi:application" in (hybrid / "Procfile").read_text()
+
+
+def test_names_with_quotes_render_clean_python(copie: Any) -> None:
+    result = copie.copy(
+        extra_answers={
+            "framework": "hybrid",
+            "project_name": 'Tom\'s "Quoted" \\ Shop',
+            "project_slug": SLUG,
+            "description": 'It\'s a "test" \\ here',
+            "realtime": True,
+            "frontend": "spa",
+        },
+        vcs_ref="HEAD",
+    )
+    assert result.exit_code == 0, result.exception
+    for command in (["check", "--no-cache", "."], ["format", "--no-cache", "--check", "."]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "ruff", *command],
+            cwd=result.project_dir,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 #: Split mode: a websocket client of one process hears an item created through another.
