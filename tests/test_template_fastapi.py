@@ -33,7 +33,8 @@ from tests.conftest import project_env, run
 from tests.services import free_port
 
 SLUG = "acme_store"
-MANAGE = ["uv", "run", "python", "-m", SLUG]
+#: The longest package name copier.yml allows: imports must still fit ruff's line length.
+LONG_SLUG = "acme_store_" + "x" * 53
 PASSWORD = "admin-secret-1"
 
 #: (id, answers, services): every option is covered at least once; PostgreSQL and Redis once.
@@ -99,8 +100,9 @@ COMBINATIONS: list[tuple[str, dict[str, Any], set[str]]] = [
         set(),
     ),
     (
-        "admin-without-api-accounts",
+        "admin-without-api-accounts-64-character-package",
         {
+            "project_slug": LONG_SLUG,
             "admin": True,
             "realtime": False,
             "auth": "none",
@@ -119,6 +121,10 @@ COMBINATIONS: list[tuple[str, dict[str, Any], set[str]]] = [
 BRACES_ALLOWED = (".html", ".js")
 
 
+def _slug(answers: dict[str, Any]) -> str:
+    return str(answers.get("project_slug", SLUG))
+
+
 def _render(copie: Any, answers: dict[str, Any]) -> Path:
     result = copie.copy(
         extra_answers={"framework": "fastapi", "project_name": "Acme Store", **answers},
@@ -126,7 +132,7 @@ def _render(copie: Any, answers: dict[str, Any]) -> Path:
     )
     assert result.exit_code == 0, result.exception
     project: Path = result.project_dir
-    assert (project / SLUG / "main.py").is_file()
+    assert (project / _slug(answers) / "main.py").is_file()
     return project
 
 
@@ -147,14 +153,15 @@ def _assert_no_jinja(project: Path) -> None:
 def _assert_files(project: Path, answers: dict[str, Any]) -> None:
     """Optional files appear exactly when their answer asks for them."""
     users = answers["auth"] != "none" or answers["admin"]
+    slug = _slug(answers)
     expected = {
-        f"{SLUG}/admin.py": answers["admin"],
-        f"{SLUG}/realtime.py": answers["realtime"],
-        f"{SLUG}/worker.py": answers["background_tasks"] == "celery",
-        f"{SLUG}/web/router.py": answers["frontend"] == "server",
-        f"{SLUG}/users/models.py": users,
-        f"{SLUG}/users/router.py": answers["auth"] != "none",
-        f"{SLUG}/__main__.py": users,
+        f"{slug}/admin.py": answers["admin"],
+        f"{slug}/realtime.py": answers["realtime"],
+        f"{slug}/worker.py": answers["background_tasks"] == "celery",
+        f"{slug}/web/router.py": answers["frontend"] == "server",
+        f"{slug}/users/models.py": users,
+        f"{slug}/users/router.py": answers["auth"] != "none",
+        f"{slug}/__main__.py": users,
         "Dockerfile": answers["docker"],
         "compose.yaml": answers["docker"],
         ".dockerignore": answers["docker"],
@@ -434,8 +441,9 @@ def _serve_from_procfile(
     check = run(["uv", "run", "alembic", "check"], project, **prod)
     assert "No new upgrade operations detected" in check.stdout + check.stderr
     if answers["auth"] != "none" or answers["admin"]:
+        manage = ["uv", "run", "python", "-m", _slug(answers)]
         run(
-            [*MANAGE, "createsuperuser", "--username", "admin", "--email", "admin@example.com"],
+            [*manage, "createsuperuser", "--username", "admin", "--email", "admin@example.com"],
             project,
             SUPERUSER_PASSWORD=PASSWORD,
             **prod,
