@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 from collections.abc import Iterator
@@ -37,11 +38,14 @@ def postgres_url() -> Iterator[str]:
         yield url
 
 
+_databases = itertools.count()
+
+
 @pytest.fixture
 def postgres_database(postgres_url: str, request: pytest.FixtureRequest) -> str:
-    """URL of a new, empty PostgreSQL database for one test."""
-    name = "db_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:50]
-    return create_database(postgres_url, name)
+    """URL of a new, empty PostgreSQL database for one test (unique across modules)."""
+    words = "".join(c if c.isalnum() else "_" for c in request.node.name.lower())
+    return create_database(postgres_url, f"db{next(_databases)}_{words}"[:60])
 
 
 @pytest.fixture(scope="session")
