@@ -51,7 +51,7 @@ def _one_line(error: BaseException) -> str:
 
 
 @contextlib.contextmanager
-def _signals_deferred() -> Iterator[None]:
+def signals_deferred() -> Iterator[None]:
     """Hold SIGINT and SIGTERM while files move into place, so no move is cut in half."""
     blocked = {signal.SIGINT, signal.SIGTERM}
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
@@ -115,7 +115,7 @@ def render(
                 unsafe=False,
                 cleanup_on_error=False,
             )
-        with _signals_deferred():
+        with signals_deferred():
             if not dest.exists() or not any(dest.iterdir()):
                 if dest.exists():
                     dest.rmdir()

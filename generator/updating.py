@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -30,6 +29,7 @@ from typing import Any
 import yaml
 
 from generator.errors import Aborted, StackpickError, UsageError
+from generator.render import signals_deferred
 
 ANSWERS_FILE = ".copier-answers.yml"
 FRAMEWORKS = ("django", "fastapi", "hybrid")
@@ -512,17 +512,6 @@ def _unmerged(clone: Path) -> dict[str, list[str]]:
 # --- copying the result into the project ---------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM while files are written, so no file is cut in half."""
-    blocked = {signal.SIGINT, signal.SIGTERM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
 def _copy_in(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.is_symlink() or target.is_file():
@@ -562,7 +551,7 @@ def _mark_unmerged(clone: Path, project: Path, top: Path, entries: dict[str, lis
 def _apply(
     clone: Path, project: Path, top: Path, report: UpdateReport, unmerged: dict[str, list[str]]
 ) -> None:
-    with _signals_deferred():
+    with signals_deferred():
         for path in report.added + report.modified:
             _copy_in(clone / path, project / path)
         for path in report.removed:

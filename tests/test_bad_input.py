@@ -145,7 +145,7 @@ def test_ctrl_c_while_files_move_into_place_is_held_until_done(tmp_path: Path) -
     received: list[int] = []
     previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
     try:
-        with render._signals_deferred():
+        with render.signals_deferred():
             os.kill(os.getpid(), signal.SIGINT)
             render._merge_into(staging, dest)
             assert received == [], "the signal waits until every file has moved"
