@@ -6,9 +6,9 @@ Procfile's `release` and `web` commands serve the contract over loopback HTTP.
 PostgreSQL and Redis are real servers started by the fixtures in conftest.py.
 
 Measured on the 2-core dev machine (warm uv cache, other engineers' runs in parallel):
-generate -> `uv sync` -> the generated suite green takes 15-28 s per combination (25 s for
-the PostgreSQL + Redis one); the whole file, with lint, types, migrations and the served
-Procfile, about 4 min 45 s.
+generate -> `uv sync` -> the generated suite green takes 11-28 s per combination (24-26 s
+for the PostgreSQL + Redis one); the whole file, with lint, types, migrations and the
+served Procfile, 3.5 to 6 minutes depending on the load.
 """
 
 from __future__ import annotations
