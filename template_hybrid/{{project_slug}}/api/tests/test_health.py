@@ -3,6 +3,8 @@ from unittest import mock
 from django.db import OperationalError
 from starlette.testclient import TestClient
 
+from ..routes import health
+
 
 def test_health_queries_the_database(api_client: TestClient) -> None:
     response = api_client.get("/api/health")
@@ -13,7 +15,7 @@ def test_health_queries_the_database(api_client: TestClient) -> None:
 
 def test_health_is_503_when_the_database_fails(api_client: TestClient) -> None:
     failure = OperationalError("connection refused")
-    with mock.patch("{{ project_slug }}.api.routes.health._ping_database", side_effect=failure):
+    with mock.patch.object(health, "_ping_database", side_effect=failure):
         response = api_client.get("/api/health")
 
     assert response.status_code == 503
