@@ -159,12 +159,14 @@ def test_the_hybrid_is_the_django_project_plus_files(copie: Any) -> None:
     assert "config.asgi:application" in (hybrid / "Procfile").read_text()
 
 
-def test_names_with_quotes_render_clean_python(copie: Any) -> None:
+def test_awkward_names_render_clean_python(copie: Any) -> None:
+    """Quotes and backslashes in the names, and a package name of the longest allowed length."""
+    slug = "a" * 60 + "_api"
     result = copie.copy(
         extra_answers={
             "framework": "hybrid",
             "project_name": 'Tom\'s "Quoted" \\ Shop',
-            "project_slug": SLUG,
+            "project_slug": slug,
             "description": 'It\'s a "test" \\ here',
             "realtime": True,
             "frontend": "spa",
@@ -172,7 +174,8 @@ def test_names_with_quotes_render_clean_python(copie: Any) -> None:
         vcs_ref="HEAD",
     )
     assert result.exit_code == 0, result.exception
-    for command in (["check", "--no-cache", "."], ["format", "--no-cache", "--check", "."]):
+    own = ["config/asgi.py", f"{slug}/api", f"{slug}/items/events.py"]  # the hybrid's files
+    for command in (["check", "--no-cache", *own], ["format", "--no-cache", "--check", *own]):
         proc = subprocess.run(
             [sys.executable, "-m", "ruff", *command],
             cwd=result.project_dir,
