@@ -1,1 +1,0 @@
-../template_django/manage.py
