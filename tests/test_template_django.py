@@ -7,24 +7,28 @@ HTTP. PostgreSQL and Redis are real servers started by the fixtures in conftest.
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.conftest import project_env, run
+from tests.conftest import run
+from tests.served import (
+    WS_CLIENT,
+    Server,
+    bearer_token,
+    check_concurrent_writes,
+    procfile,
+    run_process,
+    serve_web,
+    wait_for_log,
+)
 from tests.services import free_port
 
 SLUG = "acme_shop"
@@ -131,118 +135,6 @@ def _assert_no_jinja(project: Path) -> None:
             assert marker not in text, f"{relative} keeps Jinja {marker!r}"
 
 
-def _procfile(project: Path) -> dict[str, str]:
-    lines = (project / "Procfile").read_text().splitlines()
-    return dict(line.split(": ", 1) for line in lines if line.strip())
-
-
-class Server:
-    """The Procfile's web process on a free loopback port, spoken to as a proxy would."""
-
-    def __init__(self, port: int) -> None:
-        self.base = f"http://127.0.0.1:{port}"
-        self.port = port
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        body: bytes | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> tuple[int, dict[str, str], Any]:
-        # The TLS-terminating proxy in front of the app says the request came over HTTPS.
-        all_headers = {"X-Forwarded-Proto": "https", **(headers or {})}
-        request = urllib.request.Request(
-            self.base + path, data=body, method=method, headers=all_headers
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                raw = response.read()
-                status, response_headers = response.status, response.headers
-        except urllib.error.HTTPError as error:
-            raw, status, response_headers = error.read(), error.code, error.headers
-        # Header names in lower case: uvicorn sends them so, gunicorn capitalised.
-        lowered = {name.lower(): value for name, value in response_headers.items()}
-        is_json = "json" in lowered.get("content-type", "")
-        return status, lowered, json.loads(raw) if is_json and raw else raw
-
-    def json(
-        self, method: str, path: str, payload: object, token: str | None = None
-    ) -> tuple[int, dict[str, str], Any]:
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        return self.request(method, path, json.dumps(payload).encode(), headers)
-
-
-@contextmanager
-def _process(
-    project: Path, command: str, log: Path, **env: str
-) -> Iterator[subprocess.Popen[bytes]]:
-    """Run a Procfile command in the project's environment; always stop its process group."""
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            ["uv", "run", "--no-sync", "sh", "-c", command],
-            cwd=project,
-            env=project_env(**env),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        yield proc
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-
-
-@contextmanager
-def _web(project: Path, command: str, log: Path, **env: str) -> Iterator[Server]:
-    """Start the Procfile's web command with PORT set and wait until it is healthy."""
-    port = free_port()
-    with _process(project, command, log, PORT=str(port), **env) as proc:
-        server = Server(port)
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"web exited {proc.returncode}:\n{log.read_text()[-4000:]}")
-            try:
-                status, _, body = server.request("GET", "/api/health")
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                status, body = 0, None
-            if status == 200:
-                assert body == {"status": "ok", "database": "ok"}
-                break
-            assert time.monotonic() < deadline, f"web never got healthy:\n{log.read_text()[-4000:]}"
-            time.sleep(0.5)
-        yield server
-
-
-def _wait_for_log(log: Path, text: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while text not in log.read_text():
-        assert time.monotonic() < deadline, f"{text!r} never logged:\n{log.read_text()[-4000:]}"
-        time.sleep(0.5)
-
-
-def _token(server: Server, username: str, password: str) -> str:
-    form = urllib.parse.urlencode({"username": username, "password": password}).encode()
-    status, _, body = server.request(
-        "POST",
-        "/api/auth/token",
-        form,
-        {"Content-Type": "application/x-www-form-urlencoded"},
-    )
-    assert status == 200, body
-    assert body["token_type"] == "bearer"
-    return str(body["access_token"])
-
-
 def _check_writes(server: Server, answers: dict[str, Any], token: str | None) -> None:
     if answers["auth"] != "none":
         status, headers, _ = server.json("POST", "/api/items", {"name": "x", "price": "1"})
@@ -259,47 +151,6 @@ def _check_writes(server: Server, answers: dict[str, Any], token: str | None) ->
     status, _, problems = server.json("POST", "/api/items", {"name": " ", "price": -1}, token)
     assert status == 422
     assert {tuple(p["loc"]) for p in problems["detail"]} == {("body", "name"), ("body", "price")}
-
-
-def _check_concurrent_writes(server: Server, token: str | None) -> None:
-    """Many clients writing at once across several workers: every write lands."""
-    status, _, before = server.request("GET", "/api/items?limit=1")
-    assert status == 200
-
-    def create(n: int) -> int:
-        status, _, _ = server.json("POST", "/api/items", {"name": f"c{n}", "price": n}, token)
-        return status
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        statuses = list(pool.map(create, range(32)))
-    assert statuses == [201] * 32
-    _, _, after = server.request("GET", "/api/items?limit=1")
-    assert after["total"] == before["total"] + 32
-
-
-WS_CLIENT = """
-import asyncio, json, sys, urllib.request
-import websockets
-
-async def main(port, token):
-    async with websockets.connect(f"ws://127.0.0.1:{port}/ws/items") as ws:
-        def create():
-            request = urllib.request.Request(
-                f"http://127.0.0.1:{port}/api/items",
-                data=json.dumps({"name": "Live", "price": "2.50"}).encode(),
-                headers={"Content-Type": "application/json", "X-Forwarded-Proto": "https",
-                         **({"Authorization": f"Bearer {token}"} if token else {})},
-                method="POST",
-            )
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return json.loads(response.read())
-        item = await asyncio.to_thread(create)
-        message = json.loads(await asyncio.wait_for(ws.recv(), 20))
-        assert message == {"event": "created", "item": item}, (message, item)
-        print("ws ok")
-
-asyncio.run(main(int(sys.argv[1]), sys.argv[2]))
-"""
 
 
 @pytest.mark.slow
@@ -360,7 +211,7 @@ def test_generated_project_is_green(
 
 def _check_deployment_files(project: Path, answers: dict[str, Any]) -> None:
     """Docker and CI files cannot run here (no Docker engine, no GitHub): check their shape."""
-    web = _procfile(project)["web"]
+    web = procfile(project)["web"]
     uses_redis = answers["realtime"] or answers["background_tasks"] == "celery"
     assert (project / "Dockerfile").exists() == answers["docker"]
     if answers["docker"]:
@@ -418,7 +269,7 @@ def _follow_the_readme(project: Path, tmp_path: Path, env: dict[str, str]) -> No
         )
         port = free_port()
         command = f"python manage.py runserver 127.0.0.1:{port} --noreload"
-        with _process(project, command, tmp_path / "runserver.log", **env):
+        with run_process(project, command, tmp_path / "runserver.log", **env):
             server = Server(port)
             deadline = time.monotonic() + 60
             while True:
@@ -446,12 +297,12 @@ def _serve_from_procfile(
     tmp_path: Path,
     env: dict[str, str],
 ) -> None:
-    procfile = _procfile(project)
-    assert procfile["release"] == "python manage.py migrate --noinput"
-    assert "0.0.0.0:$PORT" in procfile["web"]
-    assert ("worker" in procfile) == (answers["background_tasks"] == "celery")
+    commands = procfile(project)
+    assert commands["release"] == "python manage.py migrate --noinput"
+    assert "0.0.0.0:$PORT" in commands["web"]
+    assert ("worker" in commands) == (answers["background_tasks"] == "celery")
     prod = {"DEBUG": "false", **env}
-    run(["uv", "run", "sh", "-c", procfile["release"]], project, **prod)
+    run(["uv", "run", "sh", "-c", commands["release"]], project, **prod)
     run([*MANAGE, "collectstatic", "--noinput"], project, **prod)
     token = None
     if answers["auth"] != "none":
@@ -463,23 +314,25 @@ def _serve_from_procfile(
         )
     workers = "2" if answers["realtime"] and "redis" not in services else "3"
     with ExitStack() as stack:
-        if "worker" in procfile:
+        if "worker" in commands:
             # The Celery worker prints the staff e-mail (console backend) for each new item.
             worker_log = tmp_path / "worker.log"
-            stack.enter_context(_process(project, procfile["worker"], worker_log, **prod))
-            _wait_for_log(worker_log, "ready")
+            stack.enter_context(run_process(project, commands["worker"], worker_log, **prod))
+            wait_for_log(worker_log, "ready")
         server = stack.enter_context(
-            _web(project, procfile["web"], tmp_path / "web.log", WEB_CONCURRENCY=workers, **prod)
+            serve_web(
+                project, commands["web"], tmp_path / "web.log", WEB_CONCURRENCY=workers, **prod
+            )
         )
         if answers["auth"] != "none":
-            token = _token(server, "admin", "admin-secret-1")
+            token = bearer_token(server, "admin", "admin-secret-1")
             status, _, me = server.request(
                 "GET", "/api/users/me", headers={"Authorization": f"Bearer {token}"}
             )
             assert (status, me["username"], me["is_staff"]) == (200, "admin", True)
         _check_writes(server, answers, token)
-        if "worker" in procfile:
-            _wait_for_log(worker_log, "Subject: New item: Lamp")
+        if "worker" in commands:
+            wait_for_log(worker_log, "Subject: New item: Lamp")
         status, _, schema = server.request("GET", "/api/openapi.json")
         assert status == 200
         assert "/api/items/{item_id}" in schema["paths"]
@@ -492,7 +345,7 @@ def _serve_from_procfile(
             status, _, page = server.request("GET", "/admin/login/")
             assert (status, b"csrfmiddlewaretoken" in page) == (200, True)
         if answers["database"] == "sqlite":
-            _check_concurrent_writes(server, token)
+            check_concurrent_writes(server, token)
         if answers["realtime"]:
             client = run(
                 ["uv", "run", "python", "-c", WS_CLIENT, str(server.port), token or ""], project

@@ -13,24 +13,25 @@ served Procfile, 3.5 to 6 minutes depending on the load.
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import project_env, run
-from tests.services import free_port
+from tests.conftest import run
+from tests.served import (
+    WS_CLIENT,
+    Server,
+    bearer_token,
+    check_concurrent_writes,
+    procfile,
+    run_process,
+    serve_web,
+)
 
 SLUG = "acme_store"
 #: The longest package name copier.yml allows: imports must still fit ruff's line length.
@@ -192,108 +193,8 @@ def _assert_files(project: Path, answers: dict[str, Any]) -> None:
             assert step in workflow
 
 
-def _procfile(project: Path) -> dict[str, str]:
-    lines = (project / "Procfile").read_text().splitlines()
-    return dict(line.split(": ", 1) for line in lines if line.strip())
-
-
-class Server:
-    """The Procfile's web process on a free loopback port."""
-
-    def __init__(self, port: int) -> None:
-        self.base = f"http://127.0.0.1:{port}"
-        self.port = port
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        body: bytes | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> tuple[int, dict[str, str], Any]:
-        request = urllib.request.Request(
-            self.base + path, data=body, method=method, headers=headers or {}
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                raw = response.read()
-                status, response_headers = response.status, response.headers
-        except urllib.error.HTTPError as error:
-            raw, status, response_headers = error.read(), error.code, error.headers
-        lowered = {name.lower(): value for name, value in response_headers.items()}
-        is_json = "json" in lowered.get("content-type", "")
-        return status, lowered, json.loads(raw) if is_json and raw else raw
-
-    def json(
-        self, method: str, path: str, payload: object, token: str | None = None
-    ) -> tuple[int, dict[str, str], Any]:
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        return self.request(method, path, json.dumps(payload).encode(), headers)
-
-
-@contextmanager
-def _process(
-    project: Path, command: str, log: Path, **env: str
-) -> Iterator[subprocess.Popen[bytes]]:
-    """Run a Procfile command in its own process group; always stop the whole group."""
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            ["uv", "run", "--no-sync", "sh", "-c", command],
-            cwd=project,
-            env=project_env(**env),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        yield proc
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-
-
-@contextmanager
-def _web(project: Path, command: str, log: Path, **env: str) -> Iterator[Server]:
-    """Start the Procfile's web command with PORT set and wait until it is healthy."""
-    port = free_port()
-    with _process(project, command, log, PORT=str(port), **env) as proc:
-        server = Server(port)
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"web exited {proc.returncode}:\n{log.read_text()[-4000:]}")
-            try:
-                status, _, body = server.request("GET", "/api/health")
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                status, body = 0, None
-            if status == 200:
-                assert body == {"status": "ok", "database": "ok"}
-                break
-            assert time.monotonic() < deadline, f"web never got healthy:\n{log.read_text()[-4000:]}"
-            time.sleep(0.5)
-        yield server
-
-
-def _token(server: Server, username: str, password: str) -> str:
-    form = urllib.parse.urlencode({"username": username, "password": password}).encode()
-    status, _, body = server.request(
-        "POST", "/api/auth/token", form, {"Content-Type": "application/x-www-form-urlencoded"}
-    )
-    assert status == 200, body
-    assert body["token_type"] == "bearer"
-    assert body["expires_in"] > 0
-    return str(body["access_token"])
-
-
 def _check_auth(server: Server) -> str:
-    token = _token(server, "admin", PASSWORD)
+    token = bearer_token(server, "admin", PASSWORD)
     bearer = {"Authorization": f"Bearer {token}"}
     status, _, me = server.request("GET", "/api/users/me", headers=bearer)
     assert (status, me["username"], me["is_staff"]) == (200, "admin", True)
@@ -345,47 +246,6 @@ def _check_items(server: Server, answers: dict[str, Any], token: str | None) -> 
     assert (status, page["limit"], page["offset"], len(page["items"])) == (200, 1, 0, 1)
 
 
-def _check_concurrent_writes(server: Server, token: str | None) -> None:
-    """Many clients writing at once across several worker processes: every write lands."""
-    _, _, before = server.request("GET", "/api/items?limit=1")
-
-    def create(n: int) -> int:
-        status, _, body = server.json("POST", "/api/items", {"name": f"c{n}", "price": n}, token)
-        assert status == 201, body
-        return status
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        statuses = list(pool.map(create, range(40)))
-    assert statuses == [201] * 40
-    _, _, after = server.request("GET", "/api/items?limit=1")
-    assert after["total"] == before["total"] + 40
-
-
-WS_CLIENT = """
-import asyncio, json, sys, urllib.request
-import websockets
-
-async def main(port, token):
-    async with websockets.connect(f"ws://127.0.0.1:{port}/ws/items") as ws:
-        def create():
-            request = urllib.request.Request(
-                f"http://127.0.0.1:{port}/api/items",
-                data=json.dumps({"name": "Live", "price": "2.50"}).encode(),
-                headers={"Content-Type": "application/json",
-                         **({"Authorization": f"Bearer {token}"} if token else {})},
-                method="POST",
-            )
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return json.loads(response.read())
-        item = await asyncio.to_thread(create)
-        message = json.loads(await asyncio.wait_for(ws.recv(), 20))
-        assert message == {"event": "created", "item": item}, (message, item)
-        print("ws ok")
-
-asyncio.run(main(int(sys.argv[1]), sys.argv[2]))
-"""
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("answers", "services"),
@@ -431,13 +291,13 @@ def _serve_from_procfile(
     tmp_path: Path,
     env: dict[str, str],
 ) -> None:
-    procfile = _procfile(project)
-    assert procfile["release"] == "alembic upgrade head"
-    assert "0.0.0.0:$PORT" in procfile["web"]
-    assert ("worker" in procfile) == (answers["background_tasks"] == "celery")
+    commands = procfile(project)
+    assert commands["release"] == "alembic upgrade head"
+    assert "0.0.0.0:$PORT" in commands["web"]
+    assert ("worker" in commands) == (answers["background_tasks"] == "celery")
     # Production settings: no .env DEBUG, the database of the services (or the project's SQLite).
     prod = {"DEBUG": "false", **env}
-    run(["uv", "run", "sh", "-c", procfile["release"]], project, **prod)
+    run(["uv", "run", "sh", "-c", commands["release"]], project, **prod)
     check = run(["uv", "run", "alembic", "check"], project, **prod)
     assert "No new upgrade operations detected" in check.stdout + check.stderr
     if answers["auth"] != "none" or answers["admin"]:
@@ -450,8 +310,8 @@ def _serve_from_procfile(
         )
     shared_events = not answers["realtime"] or "redis" in services
     workers = "3" if shared_events else "1"
-    with _web(
-        project, procfile["web"], tmp_path / "web.log", WEB_CONCURRENCY=workers, **prod
+    with serve_web(
+        project, commands["web"], tmp_path / "web.log", WEB_CONCURRENCY=workers, **prod
     ) as server:
         token = _check_auth(server) if answers["auth"] != "none" else None
         _check_items(server, answers, token)
@@ -477,14 +337,14 @@ def _serve_from_procfile(
             status, _, page = server.request("GET", "/admin/login")
             assert (status, b'name="password"' in page) == (200, True)
         if answers["database"] == "sqlite" and "postgresql" not in services:
-            _check_concurrent_writes(server, token)
+            check_concurrent_writes(server, token, count=40)
         if answers["realtime"]:
             client = run(
                 ["uv", "run", "python", "-c", WS_CLIENT, str(server.port), token or ""], project
             )
             assert "ws ok" in client.stdout
         if answers["background_tasks"] == "celery" and "redis" in services:
-            _check_worker(project, procfile["worker"], server, token, tmp_path, prod)
+            _check_worker(project, commands["worker"], server, token, tmp_path, prod)
 
 
 def _check_worker(
@@ -497,7 +357,7 @@ def _check_worker(
 ) -> None:
     """The Procfile's worker runs the task an item creation queues, through the real Redis."""
     log = tmp_path / "worker.log"
-    with _process(project, command, log, **env) as proc:
+    with run_process(project, command, log, **env) as proc:
         status, _, item = server.json("POST", "/api/items", {"name": "Queued", "price": 3}, token)
         assert status == 201
         deadline = time.monotonic() + 60

@@ -18,18 +18,15 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, run
-from tests.test_template_django import (
-    MANAGE,
-    SLUG,
+from tests.served import (
     WS_CLIENT,
     Server,
-    _assert_no_jinja,
-    _check_concurrent_writes,
-    _check_writes,
-    _procfile,
-    _token,
-    _web,
+    bearer_token,
+    check_concurrent_writes,
+    procfile,
+    serve_web,
 )
+from tests.test_template_django import MANAGE, SLUG, _assert_no_jinja, _check_writes
 
 TEMPLATE = ROOT / "template_hybrid"
 
@@ -273,13 +270,13 @@ def _serve_from_procfile(
     tmp_path: Path,
     env: dict[str, str],
 ) -> None:
-    procfile = _procfile(project)
-    assert procfile["release"] == "python manage.py migrate --noinput"
-    assert "config.asgi:application" in procfile["web"]
-    assert "0.0.0.0:$PORT" in procfile["web"]
-    assert ("worker" in procfile) == (answers["background_tasks"] == "celery")
+    commands = procfile(project)
+    assert commands["release"] == "python manage.py migrate --noinput"
+    assert "config.asgi:application" in commands["web"]
+    assert "0.0.0.0:$PORT" in commands["web"]
+    assert ("worker" in commands) == (answers["background_tasks"] == "celery")
     prod = {"DEBUG": "false", **env}
-    run(["uv", "run", "sh", "-c", procfile["release"]], project, **prod)
+    run(["uv", "run", "sh", "-c", commands["release"]], project, **prod)
     run([*MANAGE, "collectstatic", "--noinput"], project, **prod)
     token = None
     if answers["auth"] != "none":
@@ -291,9 +288,9 @@ def _serve_from_procfile(
         )
     # Without Redis, websocket events stay in one process: gunicorn then runs one worker.
     workers = {} if answers["realtime"] and "redis" not in services else {"WEB_CONCURRENCY": "3"}
-    with _web(project, procfile["web"], tmp_path / "web.log", **workers, **prod) as server:
+    with serve_web(project, commands["web"], tmp_path / "web.log", **workers, **prod) as server:
         if answers["auth"] != "none":
-            token = _token(server, "admin", "admin-secret-1")
+            token = bearer_token(server, "admin", "admin-secret-1")
             status, _, me = server.request(
                 "GET", "/api/users/me", headers={"Authorization": f"Bearer {token}"}
             )
@@ -307,21 +304,21 @@ def _serve_from_procfile(
         assert server.request("GET", "/api/docs")[0] == 200
         _check_hybrid_pages(server, answers)
         if answers["database"] == "sqlite":
-            _check_concurrent_writes(server, token)
+            check_concurrent_writes(server, token)
         if answers["realtime"]:
             client = run(
                 ["uv", "run", "python", "-c", WS_CLIENT, str(server.port), token or ""], project
             )
             assert "ws ok" in client.stdout
         if "redis" in services and answers["realtime"] and token:
-            _check_split_mode(project, procfile["web"], tmp_path, server, token, prod)
+            _check_split_mode(project, commands["web"], tmp_path, server, token, prod)
 
 
 def _check_split_mode(
     project: Path, web: str, tmp_path: Path, api: Server, token: str, prod: dict[str, str]
 ) -> None:
     """README's split mode: a second process on the same database and Redis as the first."""
-    with _web(project, web, tmp_path / "admin-web.log", WEB_CONCURRENCY="1", **prod) as admin:
+    with serve_web(project, web, tmp_path / "admin-web.log", WEB_CONCURRENCY="1", **prod) as admin:
         assert admin.request("GET", "/admin/login/")[0] == 200
         status, _, body = api.request("GET", "/api/items?limit=1")
         assert status == 200

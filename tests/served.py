@@ -1,0 +1,178 @@
+"""Generated projects served for real: Procfile commands as processes, spoken to over loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import project_env
+from tests.services import free_port
+
+
+def procfile(project: Path) -> dict[str, str]:
+    """The project's Procfile as {process type: command}."""
+    lines = (project / "Procfile").read_text().splitlines()
+    return dict(line.split(": ", 1) for line in lines if line.strip())
+
+
+class Server:
+    """A web process on a loopback port, spoken to as the TLS-terminating proxy would."""
+
+    def __init__(self, port: int) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+        self.port = port
+        self.headers = {"X-Forwarded-Proto": "https"}
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, dict[str, str], Any]:
+        request = urllib.request.Request(
+            self.base + path, data=body, method=method, headers={**self.headers, **(headers or {})}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                raw = response.read()
+                status, response_headers = response.status, response.headers
+        except urllib.error.HTTPError as error:
+            raw, status, response_headers = error.read(), error.code, error.headers
+        # Header names in lower case: uvicorn sends them so, gunicorn capitalised.
+        lowered = {name.lower(): value for name, value in response_headers.items()}
+        is_json = "json" in lowered.get("content-type", "")
+        return status, lowered, json.loads(raw) if is_json and raw else raw
+
+    def json(
+        self, method: str, path: str, payload: object, token: str | None = None
+    ) -> tuple[int, dict[str, str], Any]:
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return self.request(method, path, json.dumps(payload).encode(), headers)
+
+
+@contextmanager
+def run_process(
+    project: Path, command: str, log: Path, **env: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a Procfile command in the project's environment; always stop its process group."""
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            ["uv", "run", "--no-sync", "sh", "-c", command],
+            cwd=project,
+            env=project_env(**env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+
+
+@contextmanager
+def serve_web(project: Path, command: str, log: Path, **env: str) -> Iterator[Server]:
+    """Start the Procfile's web command with PORT set and wait until it is healthy."""
+    port = free_port()
+    with run_process(project, command, log, PORT=str(port), **env) as proc:
+        server = Server(port)
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"web exited {proc.returncode}:\n{log.read_text()[-4000:]}")
+            try:
+                status, _, body = server.request("GET", "/api/health")
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                status, body = 0, None
+            if status == 200:
+                assert body == {"status": "ok", "database": "ok"}
+                break
+            assert time.monotonic() < deadline, f"web never got healthy:\n{log.read_text()[-4000:]}"
+            time.sleep(0.5)
+        yield server
+
+
+def wait_for_log(log: Path, text: str, timeout: float = 60) -> None:
+    """Wait until a process's log shows `text`."""
+    deadline = time.monotonic() + timeout
+    while text not in log.read_text():
+        assert time.monotonic() < deadline, f"{text!r} never logged:\n{log.read_text()[-4000:]}"
+        time.sleep(0.5)
+
+
+def bearer_token(server: Server, username: str, password: str) -> str:
+    """Sign in through the contract's OAuth2 password flow."""
+    form = urllib.parse.urlencode({"username": username, "password": password}).encode()
+    status, _, body = server.request(
+        "POST", "/api/auth/token", form, {"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert status == 200, body
+    assert body["token_type"] == "bearer"
+    assert body["expires_in"] > 0
+    return str(body["access_token"])
+
+
+def check_concurrent_writes(server: Server, token: str | None, count: int = 32) -> None:
+    """Many clients writing at once across several worker processes: every write lands."""
+    status, _, before = server.request("GET", "/api/items?limit=1")
+    assert status == 200
+
+    def create(n: int) -> int:
+        status, _, body = server.json("POST", "/api/items", {"name": f"c{n}", "price": n}, token)
+        assert status == 201, body
+        return status
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(create, range(count)))
+    assert statuses == [201] * count
+    _, _, after = server.request("GET", "/api/items?limit=1")
+    assert after["total"] == before["total"] + count
+
+
+#: Run inside a project (`python -c WS_CLIENT PORT TOKEN`): an item created through the API
+#: arrives on /ws/items as the contract's "created" event.
+WS_CLIENT = """
+import asyncio, json, sys, urllib.request
+import websockets
+
+async def main(port, token):
+    async with websockets.connect(f"ws://127.0.0.1:{port}/ws/items") as ws:
+        def create():
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/items",
+                data=json.dumps({"name": "Live", "price": "2.50"}).encode(),
+                headers={"Content-Type": "application/json", "X-Forwarded-Proto": "https",
+                         **({"Authorization": f"Bearer {token}"} if token else {})},
+                method="POST",
+            )
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.loads(response.read())
+        item = await asyncio.to_thread(create)
+        message = json.loads(await asyncio.wait_for(ws.recv(), 20))
+        assert message == {"event": "created", "item": item}, (message, item)
+        print("ws ok")
+
+asyncio.run(main(int(sys.argv[1]), sys.argv[2]))
+"""
