@@ -83,6 +83,16 @@ COMBINATIONS: list[tuple[str, dict[str, Any]]] = [
             "ci": "none",
         },
     ),
+    (
+        "django-longest-slug",
+        {
+            "framework": "django",
+            "project_slug": "a" * 64,
+            "realtime": True,
+            "auth": "both",
+            "background_tasks": "celery",
+        },
+    ),
 ]
 
 #: Files whose own syntax uses braces: Django and Jinja2 HTML templates, GitHub expressions.
@@ -108,7 +118,7 @@ def test_render_is_clean(copie: Any, answers: dict[str, Any]) -> None:
     project: Path = result.project_dir
     recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert recorded["framework"] == answers["framework"]
-    assert (project / "acme_orders").is_dir()
+    assert (project / answers.get("project_slug", "acme_orders")).is_dir()
     for path in text_files(project):
         relative = path.relative_to(project)
         assert not path.name.endswith(".jinja"), relative
