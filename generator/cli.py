@@ -190,7 +190,7 @@ def new(
     interactive = not defaults
     if interactive and not _is_terminal():
         raise UsageError("no terminal to ask questions on: pass --defaults (and --data KEY=VALUE)")
-    render.check_destination(dest.expanduser().absolute(), force=force)
+    render.check_destination(dest.expanduser().resolve(), force=force)
     # One explicit merge: flags > --data > the template's defaults.
     answers = questions.parse_data(data or [], QUESTIONS)
     answers.update(

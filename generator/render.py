@@ -93,7 +93,7 @@ def render(
     import copier  # imported here: it costs a third of a second
     from copier.errors import CopierAnswersInterrupt, CopierError
 
-    dest = dest.expanduser().absolute()
+    dest = dest.expanduser().resolve()
     check_destination(dest, force=force)
     missing_parents = [p for p in reversed(dest.parents) if not p.exists()]
     dest.parent.mkdir(parents=True, exist_ok=True)
