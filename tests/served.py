@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import project_env
+from tests.conftest import project_env, run
 from tests.services import free_port
 
 
@@ -176,3 +176,31 @@ async def main(port, token):
 
 asyncio.run(main(int(sys.argv[1]), sys.argv[2]))
 """
+
+
+def service_env(request: pytest.FixtureRequest, services: set[str]) -> dict[str, str]:
+    """The environment naming the real servers a combination uses (a fresh database each)."""
+    env: dict[str, str] = {}
+    if "postgresql" in services:
+        env["DATABASE_URL"] = request.getfixturevalue("postgres_database")
+    if "redis" in services:
+        env["REDIS_URL"] = request.getfixturevalue("redis_url")
+    return env
+
+
+def run_own_suite(project: Path, request: pytest.FixtureRequest, started: float, **env: str) -> str:
+    """Run the generated project's own tests; record generate -> sync -> green; return output."""
+    suite = run(["uv", "run", "pytest", "-q", "-p", "no:cacheprovider", "-rs"], project, **env)
+    green = time.monotonic() - started
+    print(f"\n{request.node.callspec.id}: generate -> sync -> green in {green:.1f} s")
+    request.node.user_properties.append(("generate_sync_green_seconds", round(green, 1)))
+    assert " passed" in suite.stdout
+    assert " failed" not in suite.stdout
+    return suite.stdout
+
+
+def check_quality(project: Path, **env: str) -> None:
+    """The generated project is lint-clean, formatted and type-clean as generated."""
+    run(["uv", "run", "ruff", "check"], project)
+    run(["uv", "run", "ruff", "format", "--check"], project)
+    run(["uv", "run", "mypy"], project, **env)

@@ -24,9 +24,12 @@ from tests.served import (
     Server,
     bearer_token,
     check_concurrent_writes,
+    check_quality,
     procfile,
+    run_own_suite,
     run_process,
     serve_web,
+    service_env,
     wait_for_log,
 )
 from tests.services import free_port
@@ -166,11 +169,7 @@ def test_generated_project_is_green(
     services: set[str],
 ) -> None:
     started = time.monotonic()
-    env: dict[str, str] = {}
-    if "postgresql" in services:
-        env["DATABASE_URL"] = request.getfixturevalue("postgres_database")
-    if "redis" in services:
-        env["REDIS_URL"] = request.getfixturevalue("redis_url")
+    env = service_env(request, services)
 
     project = _render(copie, answers)
     _assert_no_jinja(project)
@@ -180,24 +179,12 @@ def test_generated_project_is_green(
         env["SECRET_KEY"] = "test-only-" + "k3y-" * 16
     run(["uv", "sync"], project)
     # As CI runs it: production defaults (DEBUG off), the services given by the environment.
-    suite = run(
-        ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider", "-rs"],
-        project,
-        DEBUG="false",
-        **env,
-    )
-    green = time.monotonic() - started
-    print(f"\n{request.node.callspec.id}: generate -> sync -> green in {green:.1f} s")
-    request.node.user_properties.append(("generate_sync_green_seconds", round(green, 1)))
-    assert " passed" in suite.stdout
-    assert " failed" not in suite.stdout
+    suite = run_own_suite(project, request, started, DEBUG="false", **env)
     if "redis" in services:
-        assert "skipped" not in suite.stdout, "the real-Redis tests must run when REDIS_URL is set"
+        assert "skipped" not in suite, "the real-Redis tests must run when REDIS_URL is set"
 
     _check_deployment_files(project, answers)
-    run(["uv", "run", "ruff", "check"], project)
-    run(["uv", "run", "ruff", "format", "--check"], project)
-    run(["uv", "run", "mypy"], project, **env)
+    check_quality(project, **env)
     run(
         [*MANAGE, "check", "--deploy", "--fail-level", "WARNING"],
         project,

@@ -28,9 +28,12 @@ from tests.served import (
     Server,
     bearer_token,
     check_concurrent_writes,
+    check_quality,
     procfile,
+    run_own_suite,
     run_process,
     serve_web,
+    service_env,
 )
 
 SLUG = "acme_store"
@@ -259,28 +262,17 @@ def test_generated_project_is_green(
     services: set[str],
 ) -> None:
     started = time.monotonic()
-    env: dict[str, str] = {}
-    if "postgresql" in services:
-        env["DATABASE_URL"] = request.getfixturevalue("postgres_database")
-    if "redis" in services:
-        env["REDIS_URL"] = request.getfixturevalue("redis_url")
+    env = service_env(request, services)
 
     project = _render(copie, answers)
     _assert_no_jinja(project)
     _assert_files(project, answers)
     run(["uv", "sync"], project)
-    suite = run(["uv", "run", "pytest", "-q", "-p", "no:cacheprovider", "-rs"], project, **env)
-    green = time.monotonic() - started
-    print(f"\n{request.node.callspec.id}: generate -> sync -> green in {green:.1f} s")
-    request.node.user_properties.append(("generate_sync_green_seconds", round(green, 1)))
-    assert " passed" in suite.stdout
-    assert " failed" not in suite.stdout
+    suite = run_own_suite(project, request, started, **env)
     if "redis" in services:
-        assert "skipped" not in suite.stdout, "the real-Redis tests must run when REDIS_URL is set"
+        assert "skipped" not in suite, "the real-Redis tests must run when REDIS_URL is set"
 
-    run(["uv", "run", "ruff", "check"], project)
-    run(["uv", "run", "ruff", "format", "--check"], project)
-    run(["uv", "run", "mypy"], project)
+    check_quality(project)
     _serve_from_procfile(project, answers, services, tmp_path, env)
 
 
