@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import itertools
-import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from generator.services import project_env
 from tests.services import create_database, postgres_server, redis_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,27 +54,6 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """URL of a real Redis server on 127.0.0.1 (one per test session)."""
     with redis_server(tmp_path_factory.mktemp("redis")) as url:
         yield url
-
-
-def project_env(**extra: str) -> dict[str, str]:
-    """Environment for commands run inside a generated project.
-
-    One uv cache shared by every project keeps syncs fast; uv never downloads an
-    interpreter here, and pyenv's interpreters are visible to it.
-    """
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "UV_", "PYTEST"))
-    }
-    env.update(
-        UV_PYTHON_DOWNLOADS="never",
-        UV_CACHE_DIR=os.environ.get("STACKPICK_UV_CACHE", str(Path.home() / ".cache" / "uv")),
-        UV_LINK_MODE="copy",
-        PYENV_VERSION="3.13.0:3.12.1:3.11.7",
-    )
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
-    env.update(extra)
-    return env
 
 
 def run(
