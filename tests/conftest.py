@@ -5,12 +5,17 @@ from __future__ import annotations
 import itertools
 import subprocess
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from generator.services import project_env
 from tests.services import create_database, postgres_server, redis_server
+
+if TYPE_CHECKING:
+    from tests.outside import ServedFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,3 +74,17 @@ def run(
             f"--- stdout ---\n{proc.stdout[-8000:]}\n--- stderr ---\n{proc.stderr[-8000:]}"
         )
     return proc
+
+
+@pytest.fixture(scope="session")
+def served(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[ServedFactory]:
+    """`served(framework, database)`: one project per pair, served for the whole session.
+
+    See tests/outside.py; every outside-in test (HTTP, browser, fuzz, security) shares it.
+    """
+    from tests.outside import served_factory
+
+    with ExitStack() as stack:
+        yield served_factory(stack, tmp_path_factory, request)

@@ -1,0 +1,158 @@
+"""One served project per framework and database, shared by every outside-in test.
+
+The browser, fuzz, security and HTTP tests all need the same thing: a project rendered with
+every option on, synced with uv, its Procfile's `release` run and its `web` process serving
+loopback HTTP in production mode (`DEBUG=false`), with a staff user signed in. Rendering and
+syncing take most of a minute per framework, so each (framework, database) pair is served
+once per test session and handed to every test that asks for it through the `served`
+fixture in conftest.py:
+
+    def test_something(served: ServedFactory) -> None:
+        project = served("fastapi", "sqlite")
+        status, _, body = project.server.request("GET", "/api/items")
+
+Tests must leave a served project usable by the next one: create what they need (items,
+users), never delete what they did not create, and never stop its servers. Tests that break
+servers on purpose (fault tests) start projects and servers of their own.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, run
+from tests.served import Server, bearer_token, procfile, serve_web
+
+FRAMEWORKS = ("django", "fastapi", "hybrid")
+USERNAME = "admin"
+PASSWORD = "admin-secret-1"
+EMAIL = "admin@example.com"
+
+#: Every option that changes what is served, on: admin, websockets, sessions and tokens,
+#: server pages. Celery is left out: its worker is a separate process no HTTP test needs.
+ANSWERS: dict[str, Any] = {
+    "project_name": "Acme Outside",
+    "project_slug": "acme_outside",
+    "admin": True,
+    "realtime": True,
+    "auth": "both",
+    "frontend": "server",
+    "background_tasks": "none",
+    "docker": False,
+    "ci": "none",
+    "python_version": "3.12",
+}
+
+
+@dataclass
+class ServedProject:
+    """A generated project, served from its Procfile, and a staff user's bearer token."""
+
+    framework: str
+    database: str
+    answers: dict[str, Any]
+    project: Path
+    server: Server
+    env: dict[str, str]
+    token: str
+    log: Path
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def bearer(self) -> dict[str, str]:
+        """The Authorization header of the staff user."""
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def manage(self) -> list[str]:
+        """The command line that runs the project's management commands."""
+        if self.framework == "fastapi":
+            return ["uv", "run", "python", "-m", self.answers["project_slug"]]
+        return ["uv", "run", "python", "manage.py"]
+
+
+ServedFactory = Callable[[str, str], ServedProject]
+
+
+def render_project(dest: Path, answers: dict[str, Any]) -> Path:
+    """Render this checkout (uncommitted changes included) in-process with copier."""
+    import copier
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        copier.run_copy(
+            str(ROOT), dest, data=answers, vcs_ref="HEAD", defaults=True, quiet=True, unsafe=False
+        )
+    return dest
+
+
+def create_superuser(project: Path, framework: str, slug: str, env: dict[str, str]) -> None:
+    """Create the staff user the contract's way for each framework."""
+    if framework == "fastapi":
+        command = ["uv", "run", "python", "-m", slug, "createsuperuser"]
+        password = {"SUPERUSER_PASSWORD": PASSWORD}
+    else:
+        command = ["uv", "run", "python", "manage.py", "createsuperuser", "--noinput"]
+        password = {"DJANGO_SUPERUSER_PASSWORD": PASSWORD}
+    run([*command, "--username", USERNAME, "--email", EMAIL], project, **password, **env)
+
+
+def start(
+    stack: ExitStack,
+    workdir: Path,
+    framework: str,
+    database: str,
+    env: dict[str, str],
+    answers: dict[str, Any] | None = None,
+) -> ServedProject:
+    """Render, sync, release and serve one project; `stack` stops it."""
+    answers = {**ANSWERS, "framework": framework, "database": database, **(answers or {})}
+    project = render_project(workdir / "project", answers)
+    run(["uv", "sync"], project)
+    commands = procfile(project)
+    prod = {"DEBUG": "false", **env}
+    run(["uv", "run", "--no-sync", "sh", "-c", commands["release"]], project, **prod)
+    create_superuser(project, framework, answers["project_slug"], prod)
+    # Websocket events cross workers only through Redis: one worker without it.
+    workers = "2" if "REDIS_URL" in env or not answers["realtime"] else "1"
+    log = workdir / "web.log"
+    server = stack.enter_context(
+        serve_web(project, commands["web"], log, WEB_CONCURRENCY=workers, **prod)
+    )
+    token = bearer_token(server, USERNAME, PASSWORD)
+    return ServedProject(framework, database, answers, project, server, prod, token, log)
+
+
+def served_factory(
+    stack: ExitStack,
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+) -> ServedFactory:
+    """Serve each (framework, database) pair once, on first use; PostgreSQL comes with Redis."""
+    cache: dict[tuple[str, str], ServedProject] = {}
+
+    def serve(framework: str, database: str = "sqlite") -> ServedProject:
+        assert framework in FRAMEWORKS, framework
+        assert database in ("sqlite", "postgresql"), database
+        key = (framework, database)
+        if key not in cache:
+            env: dict[str, str] = {}
+            if database == "postgresql":
+                from tests.services import create_database
+
+                admin_url = request.getfixturevalue("postgres_url")
+                env["DATABASE_URL"] = create_database(admin_url, f"outside_{framework}")
+                # A Redis database of its own, so no two projects share a channel layer.
+                redis_url = request.getfixturevalue("redis_url").rpartition("/")[0]
+                env["REDIS_URL"] = f"{redis_url}/{1 + FRAMEWORKS.index(framework)}"
+            workdir = tmp_path_factory.mktemp(f"served-{framework}-{database}")
+            cache[key] = start(stack, workdir, framework, database, env)
+        return cache[key]
+
+    return serve
