@@ -242,24 +242,42 @@ def update(
     template: Annotated[
         str | None, typer.Option(help="The template's new location, if it moved (path or URL).")
     ] = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Only say whether the template moved on and what updating would change: "
+            "exit 0 up to date, 2 update available, 1 error.",
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Pull the template's improvements into a project, keeping every local edit."""
-    from generator import source, updating
+    from generator import updating
 
-    answers = questions.parse_data(data or [], QUESTIONS)
-    if framework is not None:
-        answers["framework"] = QUESTIONS["framework"].cast(framework)
-    report = updating.update_project(
-        path,
-        framework=answers.pop("framework", None),
-        data=answers,
-        defaults=defaults,
-        pretend=pretend,
-        src_path=source.resolve(template).src_path if template else None,
-        vcs_ref=vcs_ref,
-    )
-    typer.echo(str(report))
-    if report.exit_code:
+    try:
+        answers = questions.parse_data(data or [], QUESTIONS)
+        if framework is not None:
+            answers["framework"] = QUESTIONS["framework"].cast(framework)
+        report = updating.update_project(
+            path,
+            framework=answers.pop("framework", None),
+            data=answers,
+            defaults=defaults,
+            pretend=pretend,
+            check=check,
+            template=template,
+            vcs_ref=vcs_ref,
+        )
+    except StackpickError as error:
+        if not check:
+            raise
+        typer.echo(f"stackpick: error: {error.message}", err=True)
+        raise typer.Exit(1) from None  # --check: 2 means "update available", never an error
+    typer.echo(json.dumps(report.as_json(), indent=2) if as_json else str(report))
+    if check and report.available:
+        raise typer.Exit(2)
+    if report.exit_code and not check:
         raise typer.Exit(report.exit_code)
 
 

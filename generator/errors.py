@@ -26,3 +26,11 @@ class Aborted(StackpickError):
     """The user pressed Ctrl-C; whatever was half-done has been removed."""
 
     exit_code = 130
+
+
+class UpdateRefused(UsageError):
+    """The project cannot be updated as asked; nothing was written (exit 2)."""
+
+
+class UpdateFailed(StackpickError):
+    """The update broke down (git or copier failed); nothing was written (exit 1)."""

@@ -78,11 +78,22 @@ def _choices(raw: Any) -> tuple[tuple[str, Any], ...]:
 
 
 @cache
-def load(root: Path | None = None) -> dict[str, Question]:
-    """All questions of `copier.yml` in declaration order (settings starting with `_` left out)."""
+def _config(root: Path | None = None) -> dict[str, Any]:
     path = (root or template_root()) / "copier.yml"
     with path.open("rb") as stream:
-        config = yaml.load(stream, Loader=_Loader)
+        config: dict[str, Any] = yaml.load(stream, Loader=_Loader)
+    return config
+
+
+def setting(key: str, root: Path | None = None) -> Any:
+    """One of copier's settings in `copier.yml` (a key starting with `_`), or None."""
+    return _config(root).get(key)
+
+
+@cache
+def load(root: Path | None = None) -> dict[str, Question]:
+    """All questions of `copier.yml` in declaration order (settings starting with `_` left out)."""
+    config = _config(root)
     questions: dict[str, Question] = {}
     for key, spec in config.items():
         if key.startswith("_"):

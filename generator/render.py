@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from generator.errors import Aborted, StackpickError, UsageError
 from generator.source import TemplateSource
 
@@ -81,6 +83,19 @@ def _merge_into(staging: Path, dest: Path) -> list[Path]:
     return backups
 
 
+def _record_portable_source(project: Path, source: TemplateSource) -> None:
+    """Name the template in the answers file so that every machine finds it (`portable`)."""
+    from generator import answers
+    from generator.source import portable
+
+    path = project / answers.ANSWERS_FILE
+    recorded = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    if isinstance(recorded, dict) and recorded.get("_commit"):
+        where = portable(source, str(recorded["_commit"]))
+        if where != recorded.get("_src_path"):
+            answers.set_src_path(project, where)
+
+
 def render(
     source: TemplateSource,
     dest: Path,
@@ -115,6 +130,7 @@ def render(
                 unsafe=False,
                 cleanup_on_error=False,
             )
+        _record_portable_source(staging, source)
         with signals_deferred():
             if not dest.exists() or not any(dest.iterdir()):
                 if dest.exists():

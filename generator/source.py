@@ -1,10 +1,18 @@
 """Where a project's template comes from, recorded so that `copier update` works for years.
 
-copier can only update a project whose `.copier-answers.yml` names an absolute path or URL
+copier can only update a project whose answers file names an absolute path or URL
 (`_src_path`) and a git revision (`_commit`). The template that ships inside an installed
 stackpick is a plain folder, so it is first snapshotted into a small local git repository
 (one commit and one `v<version>` tag per stackpick release); a checkout of stackpick's own
 repository is used as it is.
+
+What a project records must work on every machine, so a render records the template's
+*published* git URL whenever the rendered version is published there (`portable`): the
+`origin` of a checkout whose remote branches hold the commit, or, for an installed release,
+`STACKPICK_TEMPLATE_URL` or the package's `Repository` URL. Any machine then fetches the
+versions an update needs, old and new, as tags from that URL. A local path stays the
+offline fallback: `locate` finds the recorded version on this machine when the recorded
+source is gone or unreachable.
 """
 
 from __future__ import annotations
@@ -12,12 +20,13 @@ from __future__ import annotations
 import filecmp
 import os
 import shutil
-import subprocess
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator import __version__
-from generator.errors import UsageError
+from generator import __version__, git
+from generator.errors import UpdateRefused, UsageError
 from generator.questions import template_root
 
 #: What a template snapshot contains, relative to the template root.
@@ -25,18 +34,16 @@ TEMPLATE_PARTS = (
     "copier.yml",
     "common",
     "generator/matrix.yml",
+    "generator/presets.yml",
     "generator/reserved_names.yml",
+    "generator/sources.yml",
     "template_django",
     "template_fastapi",
     "template_hybrid",
 )
 
-_GIT_IDENTITY = {
-    "GIT_AUTHOR_NAME": "stackpick",
-    "GIT_AUTHOR_EMAIL": "stackpick@localhost",
-    "GIT_COMMITTER_NAME": "stackpick",
-    "GIT_COMMITTER_EMAIL": "stackpick@localhost",
-}
+#: How long to wait for a published template repository to answer before using a local copy.
+REACH_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
@@ -45,16 +52,8 @@ class TemplateSource:
 
     src_path: str
     vcs_ref: str | None
-
-
-def _git(*args: str, cwd: Path) -> str:
-    env = {**os.environ, **_GIT_IDENTITY}
-    proc = subprocess.run(
-        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
-    )
-    if proc.returncode != 0:
-        raise UsageError(f"git {args[0]} failed in {cwd}: {proc.stderr.strip().splitlines()[-1:]}")
-    return proc.stdout.strip()
+    #: The published URL of this template when it is an installed release, recorded instead.
+    published: str | None = None
 
 
 def _is_git_root(path: Path) -> bool:
@@ -88,7 +87,7 @@ def snapshot(root: Path, version: str = __version__) -> TemplateSource:
     repo = data_home() / "template"
     repo.mkdir(parents=True, exist_ok=True)
     if not _is_git_root(repo):
-        _git("init", "--quiet", "--initial-branch=main", cwd=repo)
+        git.text("init", "--quiet", "--initial-branch=main", cwd=repo)
     work = repo.parent / "template.staging"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
@@ -100,10 +99,10 @@ def snapshot(root: Path, version: str = __version__) -> TemplateSource:
             shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
         elif source.is_file():
             shutil.copy2(source, target)
-    has_commits = bool(_git("rev-list", "--all", "--max-count=1", cwd=repo))
+    has_commits = bool(git.text("rev-list", "--all", "--max-count=1", cwd=repo))
     if has_commits and _same_tree(work, repo):
         shutil.rmtree(work)
-        tag = _git("describe", "--tags", "--abbrev=0", cwd=repo)
+        tag = git.text("describe", "--tags", "--abbrev=0", cwd=repo)
         return TemplateSource(src_path=str(repo), vcs_ref=tag)
     for child in repo.iterdir():
         if child.name != ".git":
@@ -111,31 +110,133 @@ def snapshot(root: Path, version: str = __version__) -> TemplateSource:
     for child in work.iterdir():
         shutil.move(str(child), repo / child.name)
     work.rmdir()
-    _git("add", "--all", cwd=repo)
-    _git("commit", "--quiet", "--message", f"stackpick {version} template", cwd=repo)
-    tags = set(_git("tag", "--list", cwd=repo).split())
+    git.text("add", "--all", cwd=repo)
+    git.text("commit", "--quiet", "--message", f"stackpick {version} template", cwd=repo)
+    tags = set(git.text("tag", "--list", cwd=repo).split())
     tag, post = f"v{version}", 0
     while tag in tags:
         post += 1
         tag = f"v{version}.post{post}"
-    _git("tag", tag, cwd=repo)
+    git.text("tag", tag, cwd=repo)
     return TemplateSource(src_path=str(repo), vcs_ref=tag)
+
+
+def _is_url(src_path: str) -> bool:
+    return "://" in src_path or src_path.startswith(("git@", "gh:", "gl:"))
 
 
 def resolve(template: str | None) -> TemplateSource:
     """The source to render from: `--template` (a path or git URL), or the one shipped."""
     if template is None:
         root = template_root()
-        if _is_git_root(root) and not _git("status", "--porcelain", cwd=root):
+        if _is_git_root(root) and not git.text("status", "--porcelain", cwd=root):
             # A clean checkout of stackpick itself: render it at HEAD, which git keeps.
             return TemplateSource(src_path=str(root), vcs_ref="HEAD")
         # An installed copy, or a checkout with uncommitted changes: copier would record a
         # commit that exists only in its temporary clone, and the project could never update.
-        return snapshot(root)
-    if "://" in template or template.startswith(("git@", "gh:", "gl:")):
+        snapshotted = snapshot(root)
+        if _is_git_root(root) or snapshotted.vcs_ref != f"v{__version__}":
+            return snapshotted  # uncommitted work is published nowhere
+        return TemplateSource(snapshotted.src_path, snapshotted.vcs_ref, published_url())
+    if _is_url(template):
         return TemplateSource(src_path=template, vcs_ref=None)
     path = Path(template).expanduser().resolve()
     if not (path / "copier.yml").is_file() and not (path / "copier.yaml").is_file():
         raise UsageError(f"--template {template}: no copier.yml there")
     # A git template renders its latest version tag (copier's rule), or HEAD without tags.
     return TemplateSource(src_path=str(path), vcs_ref=None)
+
+
+def published_url() -> str | None:
+    """Where this stackpick's releases are published, if anywhere known.
+
+    `STACKPICK_TEMPLATE_URL` (a mirror, or a test), else the package's `Repository` (or
+    `Source`) project URL.
+    """
+    if url := os.environ.get("STACKPICK_TEMPLATE_URL"):
+        return url
+    from importlib import metadata
+
+    try:
+        entries = metadata.metadata("stackpick").get_all("Project-URL") or []
+    except metadata.PackageNotFoundError:
+        return None
+    for entry in entries:
+        label, _, url = str(entry).partition(",")
+        if label.strip().lower() in {"repository", "source"} and url.strip():
+            return url.strip()
+    return None
+
+
+def portable(source: TemplateSource, commit: str) -> str:
+    """What a project rendered from `source` at `commit` records as `_src_path`.
+
+    The published URL when the rendered version is published there, so every machine can
+    reach it; otherwise the location rendered from.
+    """
+    if source.published:
+        return source.published
+    path = Path(source.src_path)
+    if _is_url(source.src_path) or not _is_git_root(path):
+        return source.src_path
+    origin = git.run("remote", "get-url", "origin", cwd=path)
+    url = origin.stdout.decode().strip()
+    if origin.returncode != 0 or not _is_url(url):
+        return source.src_path  # no remote, or another folder on this machine
+    pushed = git.run("branch", "--remotes", "--contains", commit, cwd=path)
+    if pushed.returncode != 0 or not pushed.stdout.strip():
+        return source.src_path  # not pushed (as of the last fetch): not published
+    return url
+
+
+def _has_revision(src_path: str, commit: str) -> bool:
+    """Whether this machine can read template version `commit` from `src_path`."""
+    if _is_url(src_path):
+        with tempfile.TemporaryDirectory(prefix="stackpick-reach-") as scratch:
+            probe = git.run(
+                "ls-remote", "--quiet", src_path, cwd=Path(scratch), timeout=REACH_TIMEOUT
+            )
+        return probe.returncode == 0
+    path = Path(src_path)
+    return (
+        path.is_absolute()
+        and _is_git_root(path)
+        and git.succeeds("rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}", cwd=path)
+    )
+
+
+def _candidates(recorded: str) -> Iterator[str]:
+    yield recorded
+    if published := published_url():
+        yield published
+    yield resolve(None).src_path  # computed last: it may snapshot the shipped template
+
+
+def locate(recorded: str, commit: str, template: str | None = None) -> str:
+    """Where this machine finds the project's template version `commit`, to update from.
+
+    In order: `template` (the user said where), the recorded `_src_path`, the published
+    URL, then the template shipped with this stackpick (a checkout, or its snapshot store).
+    """
+    if template is not None:
+        moved = resolve(template).src_path
+        if not _has_revision(moved, commit):
+            raise UpdateRefused(
+                f"--template {template} has no revision {commit}, the one the project was "
+                "rendered from; the update needs it to tell your edits from the template's"
+            )
+        return moved
+    if recorded == str(data_home() / "template"):
+        resolve(None)  # snapshot this stackpick's template: an upgrade brings a new version
+    tried: list[str] = []
+    for where in _candidates(recorded):
+        if where in tried:
+            continue
+        tried.append(where)
+        if _has_revision(where, commit):
+            return where
+    raise UpdateRefused(
+        f"no template with version {commit} is reachable from this machine (tried "
+        f"{', '.join(tried)}): the update needs it to tell your edits from the template's; "
+        "pass --template PATH_OR_URL of a stackpick repository that has it"
+    )

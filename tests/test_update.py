@@ -20,13 +20,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from generator.updating import (
-    FRAMEWORKS,
-    GROWTHS,
-    UpdateRefused,
-    check_framework_switch,
-    update_project,
-)
+from generator.errors import UpdateRefused
+from generator.framework_switch import GROWTHS, check_framework_switch
+from generator.matrix import FRAMEWORKS
+from generator.updating import update_project
 from tests.conftest import ROOT, run
 
 IDENTITY = {
@@ -380,7 +377,7 @@ def test_moved_template_is_followed_with_src_path(
     moved = tmp_path / "moved-template"
     git("clone", "--quiet", str(template_repo), str(moved), cwd=tmp_path)
 
-    report = update_project(project, data={}, defaults=True, src_path=str(moved))
+    report = update_project(project, data={}, defaults=True, template=str(moved))
 
     assert report.new_version == "v0.2.0"
     assert answers_of(project)["_src_path"] == str(moved)
