@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
@@ -13,6 +15,7 @@ import typer
 
 from generator import __version__, matrix, questions
 from generator.errors import Aborted, StackpickError, UsageError
+from generator.prompts import NO_PRESET
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -43,6 +46,12 @@ RealtimeOpt = Annotated[
 AuthOpt = Annotated[str | None, typer.Option(help=_choices_help("auth"))]
 FrontendOpt = Annotated[str | None, typer.Option(help=_choices_help("frontend"))]
 TeamOpt = Annotated[str | None, typer.Option(help=_choices_help("team"))]
+PresetOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Start from a preset's answers (see `stackpick presets`); decision flags override it."
+    ),
+]
 
 
 def _fail_cleanly(command: Callable[P, R]) -> Callable[P, R]:
@@ -71,13 +80,53 @@ def _decision_flags(**flags: Any) -> dict[str, Any]:
     return {key: QUESTIONS[key].cast(value) for key, value in flags.items() if value is not None}
 
 
-def _complete_decisions(known: dict[str, Any], *, ask: bool) -> dict[str, Any]:
-    """Fill the decision answers the user left open: asked on a terminal, else defaults."""
-    if ask and any(key not in known for key in questions.DECISION_KEYS):
+def _start_from_preset(name: str | None, flags: dict[str, Any], *, ask: bool) -> str:
+    """The preset to start from: the one named, else asked on a terminal when no flag answers."""
+    if name is not None:
+        return matrix.preset(name).id
+    if ask and not flags:
+        from generator.prompts import ask_preset
+
+        return ask_preset(matrix.presets())
+    return NO_PRESET
+
+
+def _decisions(
+    preset: str, known: dict[str, Any], *, ask: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Every decision answer and the answers copier records about them (`preset`).
+
+    One explicit merge: the answers given (`known`) > the preset's > asked on a terminal >
+    the template's defaults.
+    """
+    merged = {**(matrix.preset(preset).answers if preset != NO_PRESET else {}), **known}
+    if ask and any(key not in merged for key in questions.DECISION_KEYS):
         from generator.prompts import ask_decisions
 
-        return ask_decisions(QUESTIONS, known)
-    return {key: known.get(key, QUESTIONS[key].default) for key in questions.DECISION_KEYS}
+        merged = ask_decisions(QUESTIONS, merged)
+    decisions = {key: merged.get(key, QUESTIONS[key].default) for key in questions.DECISION_KEYS}
+    return decisions, {"preset": preset}
+
+
+def _width() -> int:
+    """The terminal's width (COLUMNS when set), never narrower than 40 columns."""
+    return max(shutil.get_terminal_size().columns, 40)
+
+
+def _wrap(text: str, first: str, rest: str) -> list[str]:
+    """`text` wrapped to the terminal's width with a hanging indent, never cut inside a word."""
+    return textwrap.wrap(
+        text,
+        width=_width(),
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
+def _reason(row: matrix.Row, first: str, rest: str) -> list[str]:
+    return _wrap(row.why, first, rest) + _wrap(f"Source: {row.source.citation}", rest, rest)
 
 
 def _bar(score: int, top: int, width: int = 24) -> str:
@@ -85,10 +134,13 @@ def _bar(score: int, top: int, width: int = 24) -> str:
     return "█" * filled + "·" * (width - filled)
 
 
-def format_recommendation(result: matrix.Recommendation) -> str:
+def format_recommendation(result: matrix.Recommendation, preset: str = NO_PRESET) -> str:
     """The recommendation as a score table with bars, then the reasons row by row."""
     top = max(max(result.scores.values()), 1)
     lines = [f"stackpick recommends: {result.framework}", ""]
+    if preset != NO_PRESET:
+        chosen = matrix.preset(preset)
+        lines[1:1] = _wrap(f"starting from the preset {chosen.id}: {chosen.title}", "", "  ")
     for framework in matrix.FRAMEWORKS:
         score = result.scores[framework]
         mark = "  <- recommended" if framework == result.framework else ""
@@ -97,10 +149,9 @@ def format_recommendation(result: matrix.Recommendation) -> str:
     for row in result.rows:
         weight = row.weights[result.framework]
         sign = "+" if weight > 0 else "-" if weight < 0 else " "
-        lines.append(
-            f"  {sign} {row.signal} ({result.framework} {weight:+d}; favours {row.favours})"
-        )
-        lines.append(f"      {row.why} [{matrix.SEEDS_DIR}/{row.source}]")
+        heading = f"{row.signal} ({result.framework} {weight:+d}; favours {row.favours})"
+        lines += _wrap(heading, f"  {sign} ", "      ")
+        lines += _reason(row, "      ", "      ")
     return "\n".join(lines)
 
 
@@ -129,31 +180,53 @@ def recommend(
     auth: AuthOpt = None,
     frontend: FrontendOpt = None,
     team: TeamOpt = None,
+    preset: PresetOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Recommend Django, FastAPI or the hybrid, and explain why."""
     known = _decision_flags(
         admin=admin, async_io=async_io, realtime=realtime, auth=auth, frontend=frontend, team=team
     )
-    result = matrix.recommend(_complete_decisions(known, ask=_is_terminal()))
+    ask = _is_terminal()
+    chosen = _start_from_preset(preset, known, ask=ask)
+    decisions, _ = _decisions(chosen, known, ask=ask)
+    result = matrix.recommend(decisions)
     if as_json:
-        typer.echo(json.dumps(result.as_json(), indent=2))
+        typer.echo(json.dumps({**result.as_json(), "preset": chosen}, indent=2))
     else:
-        typer.echo(format_recommendation(result))
+        typer.echo(format_recommendation(result, chosen))
 
 
 @app.command("matrix")
 @_fail_cleanly
 def show_matrix() -> None:
-    """Print the whole decision matrix, one row per signal."""
-    typer.echo(f"{'signal':<58} {'when':<34} django fastapi hybrid")
-    for row in matrix.load():
-        when = ", ".join(
+    """Print the whole decision matrix: each signal, when it applies, its weights and why."""
+    for index, row in enumerate(matrix.load()):
+        when = " and ".join(
             f"{key}={'|'.join(str(v).lower() for v in values)}" for key, values in row.when.items()
         )
-        weights = "".join(f"{row.weights[f]:>+7d}" for f in matrix.FRAMEWORKS)
-        typer.echo(f"{row.signal[:58]:<58} {when:<34}{weights}")
-        typer.echo(f"    {row.why} [{matrix.SEEDS_DIR}/{row.source}]")
+        weights = "  ".join(f"{f} {row.weights[f]:+d}" for f in matrix.FRAMEWORKS)
+        lines = [""] if index else []
+        lines += _wrap(f"{row.signal} [{row.id}]", "", "    ")
+        lines += _wrap(f"when {when}: {weights}", "    ", "      ")
+        lines += _reason(row, "    ", "    ")
+        typer.echo("\n".join(lines))
+
+
+@app.command("presets")
+@_fail_cleanly
+def show_presets() -> None:
+    """List the presets: kinds of project the articles name, and what each recommends."""
+    for index, chosen in enumerate(matrix.presets().values()):
+        answers = {"team": QUESTIONS["team"].default, **chosen.answers}
+        framework = matrix.recommend(answers).framework
+        given = ", ".join(f"{key}={str(value).lower()}" for key, value in chosen.answers.items())
+        lines = [""] if index else []
+        lines += _wrap(f"{chosen.id}: {chosen.title} (recommends {framework})", "", "    ")
+        lines += _wrap(given, "    ", "    ")
+        lines += _wrap(chosen.why, "    ", "    ")
+        lines += _wrap(f"Source: {chosen.source.citation}", "    ", "    ")
+        typer.echo("\n".join(lines))
 
 
 @app.command()
@@ -166,6 +239,7 @@ def new(
     auth: AuthOpt = None,
     frontend: FrontendOpt = None,
     team: TeamOpt = None,
+    preset: PresetOpt = None,
     framework: Annotated[
         str | None, typer.Option(help=_choices_help("framework") + " (default: recommended)")
     ] = None,
@@ -191,7 +265,7 @@ def new(
     if interactive and not _is_terminal():
         raise UsageError("no terminal to ask questions on: pass --defaults (and --data KEY=VALUE)")
     render.check_destination(dest.expanduser().resolve(), force=force)
-    # One explicit merge: flags > --data > the template's defaults.
+    # One explicit merge: flags > --data > the preset > the template's defaults.
     answers = questions.parse_data(data or [], QUESTIONS)
     answers.update(
         _decision_flags(
@@ -204,12 +278,13 @@ def new(
             framework=framework,
         )
     )
-    decisions = _complete_decisions(
-        {k: v for k, v in answers.items() if k in questions.DECISION_KEYS}, ask=interactive
-    )
+    known = {k: v for k, v in answers.items() if k in questions.DECISION_KEYS}
+    chosen = _start_from_preset(preset or answers.get("preset"), known, ask=interactive)
+    decisions, recorded = _decisions(chosen, known, ask=interactive)
     answers.update(decisions)
+    answers.update(recorded)
     result = matrix.recommend(decisions)
-    typer.echo(format_recommendation(result))
+    typer.echo(format_recommendation(result, chosen))
     if not interactive:
         answers.setdefault("framework", result.framework)
     rendered = render.render(

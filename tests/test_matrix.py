@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -14,7 +16,8 @@ import yaml
 from generator import matrix, questions
 from tests.conftest import ROOT
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+#: Where the articles' texts are, when they are on this machine (`.ci/run` sets it).
+ARTICLES_ENV = "STACKPICK_ARTICLES"
 
 BASE = {
     "admin": False,
@@ -25,73 +28,110 @@ BASE = {
     "team": "neither",
 }
 
-# (id, answers on top of BASE, expected framework, the article that says so)
-CASES: list[tuple[str, dict[str, Any], str, str]] = [
+# (id, answers on top of BASE, expected framework, source id, the passage that says so)
+CASES: list[tuple[str, dict[str, Any], str, str, str]] = [
     (
         "staff-portal-crud",
         {"admin": True, "auth": "sessions", "frontend": "server"},
         "django",
-        "003: Django for 'internal tools, content sites, and CRUD apps with a staff portal'",
+        "rulesets-2026",
+        "Django for “internal tools, content sites, and CRUD apps with a staff portal.”",
     ),
     (
         "content-site-django-team",
         {"admin": True, "auth": "sessions", "frontend": "server", "team": "django"},
         "django",
-        "002: a complete web application with admin panel, ORM, auth and server-side rendering",
+        "mgsoftware-2026",
+        "Django is the right framework when building a complete web application with admin "
+        "panel, ORM, authentication, and server-side rendering.",
     ),
     (
         "server-pages-no-admin",
         {"auth": "sessions", "frontend": "server"},
         "django",
-        "001: content-heavy applications and monoliths where convention matters",
+        "outplane-2026",
+        "You are building a full-stack web application with server-rendered HTML",
     ),
     (
         "pure-microservice",
         {},
         "fastapi",
-        "000: 'a pure API microservice with no UI requirements'",
+        "drf-freelancer-2026",
+        "Building a pure API microservice with no UI requirements",
     ),
     (
         "api-for-spa",
         {"auth": "tokens", "frontend": "spa"},
         "fastapi",
-        "003: FastAPI for 'API plus SPA or mobile frontend'",
+        "rulesets-2026",
+        "New API for a Next.js or React Native frontend: FastAPI.",
     ),
     (
         "ml-serving-async",
         {"async_io": True, "frontend": "none", "auth": "tokens"},
         "fastapi",
-        "002: machine learning model serving, data pipelines and microservices",
+        "rulesets-2026",
+        "ML inference API: FastAPI; async wins for tail latency.",
     ),
     (
         "websocket-service",
         {"realtime": True, "async_io": True, "frontend": "spa", "auth": "tokens"},
         "fastapi",
-        "002: native websockets via Starlette; Django needs Channels and Redis",
+        "mgsoftware-2026",
+        "The framework is ideal for real-time applications thanks to native WebSocket support.",
     ),
     (
         "fastapi-team-api",
         {"team": "fastapi", "auth": "tokens", "frontend": "spa"},
         "fastapi",
-        "000: a team that prefers Pydantic's validation model",
+        "drf-freelancer-2026",
+        "Your team prefers Pydantic's validation model",
     ),
     (
         "admin-plus-busy-api",
         {"admin": True, "async_io": True, "auth": "both", "frontend": "spa"},
         "hybrid",
-        "003: 'Django for the admin and CMS, FastAPI for the public API, on the same database'",
+        "rulesets-2026",
+        "many teams run Django for the admin and CMS, FastAPI for the public API, on the same "
+        "database. The split is durable.",
     ),
     (
         "admin-plus-realtime-pricing",
         {"admin": True, "realtime": True, "async_io": True, "auth": "sessions", "frontend": "spa"},
         "hybrid",
-        "000: Django for the main app, FastAPI for real-time pricing and streaming endpoints",
+        "drf-freelancer-2026",
+        "use Django for the main application (auth, admin, business logic) and FastAPI for a "
+        "specific high-throughput microservice (real-time pricing, streaming endpoints).",
+    ),
+    # A staff admin and an SPA at ordinary load, without websockets: Django + DRF, not the
+    # hybrid, whose FastAPI half is for a high-throughput or streaming part.
+    (
+        "staff-admin-and-spa-at-ordinary-load",
+        {"admin": True, "auth": "tokens", "frontend": "spa"},
+        "django",
+        "drf-freelancer-2026",
+        "For a new web application in 2026: Django + DRF is the safer, faster path to production.",
     ),
     (
-        "admin-behind-mobile-api",
+        "staff-portal-behind-an-spa",
+        {"admin": True, "auth": "sessions", "frontend": "spa"},
+        "django",
+        "rulesets-2026",
+        "Multi-tenant SaaS with staff portals and complex permissions: Django.",
+    ),
+    (
+        "admin-and-api-in-one-framework",
+        {"admin": True, "auth": "both", "frontend": "spa"},
+        "django",
+        "mgsoftware-2026",
+        "A simpler alternative is Django REST Framework for existing Django projects",
+    ),
+    (
+        "admin-behind-mobile-api-fastapi-team",
         {"admin": True, "auth": "tokens", "frontend": "spa", "team": "fastapi"},
-        "hybrid",
-        "002: keep Django's admin panel while FastAPI serves specific endpoints",
+        "django",
+        "rulesets-2026",
+        "Replacing it in FastAPI costs three to six engineer-weeks",
     ),
 ]
 
@@ -103,16 +143,122 @@ def test_articles_verdicts(answers: dict[str, Any], expected: str) -> None:
     assert matrix.recommend({**BASE, **answers}).framework == expected
 
 
-def test_every_row_cites_an_existing_article_and_weighs_every_framework() -> None:
+def all_decision_answers() -> list[dict[str, Any]]:
+    qs = questions.load()
+    domains = [qs[key].values or (True, False) for key in questions.DECISION_KEYS]
+    return [
+        dict(zip(questions.DECISION_KEYS, combo, strict=True))
+        for combo in itertools.product(*domains)
+    ]
+
+
+def test_the_hybrid_only_for_an_admin_with_a_high_throughput_or_live_part() -> None:
+    # drf-freelancer-2026: the Django + FastAPI split "is a legitimate architecture when you
+    # actually need it", for "a specific high-throughput microservice (real-time pricing,
+    # streaming endpoints)".
+    hybrids = [a for a in all_decision_answers() if matrix.recommend(a).framework == "hybrid"]
+    assert hybrids
+    for answers in hybrids:
+        assert answers["admin"], answers
+        assert answers["async_io"] or answers["realtime"], answers
+
+
+def test_every_row_cites_a_source_and_weighs_every_framework() -> None:
     rows = matrix.load()
     assert len({row.id for row in rows}) == len(rows)
+    raw = yaml.safe_load((ROOT / "generator" / "matrix.yml").read_text())
+    assert {item["source"] for item in raw} <= set(matrix.sources())
     decision = {key: questions.load()[key] for key in questions.DECISION_KEYS}
     for row in rows:
-        assert (SEEDS / row.source).is_file(), row.source
         assert set(row.weights) == set(matrix.FRAMEWORKS)
         for key, values in row.when.items():
             allowed = decision[key].values or (True, False)
             assert set(values) <= set(allowed), (row.id, key)
+    for source in matrix.sources().values():
+        assert source.title, source.id
+        assert source.publisher, source.id
+        assert source.opening, source.id
+        assert 2000 < source.year < 2100, source.id
+        assert source.id in {row.source.id for row in rows} | {
+            p.source.id for p in matrix.presets().values()
+        }, f"{source.id} is cited nowhere"
+
+
+def test_every_preset_is_a_valid_row_of_answers() -> None:
+    decision = {key: questions.load()[key] for key in questions.DECISION_KEYS}
+    assert len(matrix.presets()) >= 7
+    for preset in matrix.presets().values():
+        assert re.fullmatch(r"[a-z][a-z0-9-]*", preset.id)
+        assert set(preset.answers) == set(questions.DECISION_KEYS) - {"team"}, preset.id
+        for key, value in preset.answers.items():
+            assert value in (decision[key].values or (True, False)), (preset.id, key)
+
+
+@pytest.mark.parametrize(
+    ("preset", "expected"),
+    [
+        ("internal-tool", "django"),
+        ("content-site", "django"),
+        ("saas-public-api", "hybrid"),
+        ("spa-api", "fastapi"),
+        ("ml-inference", "fastapi"),
+        ("webhook-receiver", "fastapi"),
+        ("realtime-app", "fastapi"),
+    ],
+)
+def test_presets_recommend_what_their_article_says(preset: str, expected: str) -> None:
+    answers = {**BASE, **matrix.preset(preset).answers}
+    assert matrix.recommend(answers).framework == expected
+
+
+def _plain(text: str) -> str:
+    """Text compared as a reader would: straight quotes, single spaces, any case."""
+    for curly, straight in (("\u201c", '"'), ("\u201d", '"'), ("\u2019", "'"), ("\u2018", "'")):
+        text = text.replace(curly, straight)
+    return " ".join(text.split()).casefold()
+
+
+def test_every_quoted_phrase_is_in_its_article() -> None:
+    """Each phrase in double quotes, each table case's passage, and each source's details.
+
+    Needs the articles' texts: set STACKPICK_ARTICLES to their folder (`.ci/run` sets it to
+    ../shared/seeds). The source table tells each text by its `opening` sentence.
+    """
+    folder = os.environ.get(ARTICLES_ENV)
+    if not folder:
+        pytest.skip(
+            f"{ARTICLES_ENV} is not set: the articles' texts are not on this machine, so "
+            "the quotations cannot be compared with them (CI sets it to ../shared/seeds)"
+        )
+    texts = [_plain(path.read_text()) for path in sorted(Path(folder).glob("*.txt"))]
+    assert texts, f"{ARTICLES_ENV}={folder} holds no article (*.txt)"
+    article: dict[str, str] = {}
+    for source in matrix.sources().values():
+        found = [text for text in texts if _plain(source.opening) in text]
+        assert len(found) == 1, f"{source.id}: its opening is in {len(found)} texts"
+        text = article[source.id] = found[0]
+        assert str(source.year) in text, source.id
+        if not source.title.startswith("Untitled; opens "):
+            assert source.url or _plain(source.title) in text, source.id
+        else:
+            opens = source.title.removeprefix("Untitled; opens ")
+            assert _plain(opens.strip("“”")) in text, source.id
+        # What the text does not give was read on the page at `url`.
+        if source.author:
+            assert source.url or _plain(source.author) in text, source.id
+        elif not source.publisher.startswith("an unnamed "):
+            assert _plain(source.publisher) in text, source.id
+    quoted = [
+        (item.id, item.source.id, phrase)
+        for item in (*matrix.load(), *matrix.presets().values())
+        for phrase in re.findall(r'"([^"]+)"', item.why)
+    ]
+    quoted += [(case_id, source, passage) for case_id, _, _, source, passage in CASES]
+    assert len(quoted) > 30
+    missing = [
+        (who, phrase) for who, source, phrase in quoted if _plain(phrase) not in article[source]
+    ]
+    assert not missing, missing
 
 
 def test_tie_goes_to_the_simpler_stack() -> None:
@@ -137,15 +283,6 @@ def test_reasons_come_strongest_first_for_the_winner() -> None:
     assert result.as_json()["reasons"][0]["favours"] == "hybrid"
 
 
-def all_decision_answers() -> list[dict[str, Any]]:
-    qs = questions.load()
-    domains = [qs[key].values or (True, False) for key in questions.DECISION_KEYS]
-    return [
-        dict(zip(questions.DECISION_KEYS, combo, strict=True))
-        for combo in itertools.product(*domains)
-    ]
-
-
 @pytest.fixture(scope="module")
 def questions_only_template(tmp_path_factory: pytest.TempPathFactory, template_root: Path) -> Path:
     """copier.yml and everything it includes, with three folders that hold only the answers file."""
@@ -153,7 +290,7 @@ def questions_only_template(tmp_path_factory: pytest.TempPathFactory, template_r
     shutil.copy(template_root / "copier.yml", root)
     shutil.copytree(template_root / "common", root / "common")
     (root / "generator").mkdir()
-    for name in ("matrix.yml", "reserved_names.yml"):
+    for name in ("matrix.yml", "sources.yml", "presets.yml", "reserved_names.yml"):
         shutil.copy(template_root / "generator" / name, root / "generator")
     for framework in matrix.FRAMEWORKS:
         folder = root / f"template_{framework}"
