@@ -1,0 +1,252 @@
+"""Load benchmark of the generated projects: Django, FastAPI and the hybrid under wrk.
+
+    uv run python bench/load.py [--rounds 3] [--duration 10] [--connections 64]
+
+Renders the three frameworks with the same answers (admin, sessions and tokens, SPA, no
+websockets), starts each from its Procfile (`release`, then `web` with its default workers,
+`DEBUG=false`) on SQLite and on a real PostgreSQL server started on 127.0.0.1, seeds 100
+items through the API, and drives `GET /api/items?limit=20`, `GET /api/items/{id}` and
+`POST /api/items` with wrk (Debian's `wrk`: a C load generator whose own cost stays small
+next to the servers'). Rounds are interleaved (every server and endpoint once per round);
+the table shows medians of the rounds: requests per second, p50 and p99 latency, and the
+ratio to Django on the same database and endpoint. Any non-2xx answer or socket error fails
+the run. All servers run at once but only one is under load at a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+import warnings
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from generator.services import (  # noqa: E402
+    create_database,
+    free_port,
+    postgres_server,
+    project_env,
+)
+
+FRAMEWORKS = ("django", "fastapi", "hybrid")
+DATABASES = ("sqlite", "postgresql")
+PASSWORD = "bench-secret-1"
+ANSWERS: dict[str, Any] = {
+    "project_name": "Bench Shop",
+    "project_slug": "bench_shop",
+    "admin": True,
+    "realtime": False,
+    "auth": "both",
+    "frontend": "spa",
+    "background_tasks": "none",
+    "docker": False,
+    "ci": "none",
+    "python_version": "3.12",
+}
+#: A TLS-terminating proxy's header: production mode redirects plain HTTP otherwise.
+PROXY = {"X-Forwarded-Proto": "https"}
+
+LUA_READ_ONE = """
+math.randomseed(%(seed)d)
+request = function()
+  return wrk.format("GET", "/api/items/" .. math.random(%(first)d, %(last)d))
+end
+"""
+LUA_CREATE = """
+wrk.method = "POST"
+wrk.body = '{"name": "Bench", "price": "9.99"}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer %(token)s"
+"""
+
+
+def sh(cmd: list[str], cwd: Path, **env: str) -> str:
+    proc = subprocess.run(cmd, cwd=cwd, env=project_env(**env), capture_output=True, text=True)
+    if proc.returncode:
+        raise SystemExit(f"bench: {' '.join(cmd)} failed in {cwd}:\n{proc.stderr[-4000:]}")
+    return proc.stdout
+
+
+def http(base: str, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> Any:
+    request = urllib.request.Request(
+        base + path, data=body, method=method, headers={**PROXY, **headers}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def render(framework: str, dest: Path) -> Path:
+    import copier
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        copier.run_copy(
+            str(ROOT),
+            dest,
+            data={**ANSWERS, "framework": framework},
+            vcs_ref="HEAD",
+            defaults=True,
+            quiet=True,
+        )
+    sh(["uv", "sync", "--no-dev"], dest)
+    return dest
+
+
+@contextmanager
+def serve(project: Path, framework: str, env: dict[str, str], log: Path) -> Any:
+    """Release, create the staff user, start `web`; yield (base URL, token, item ids)."""
+    procfile = dict(
+        line.split(": ", 1) for line in (project / "Procfile").read_text().splitlines() if line
+    )
+    prod = {"DEBUG": "false", **env}
+    sh(["uv", "run", "--no-sync", "sh", "-c", procfile["release"]], project, **prod)
+    if framework == "fastapi":
+        manage = ["uv", "run", "--no-sync", "python", "-m", ANSWERS["project_slug"]]
+        secret = {"SUPERUSER_PASSWORD": PASSWORD}
+    else:
+        manage = ["uv", "run", "--no-sync", "python", "manage.py"]
+        secret = {"DJANGO_SUPERUSER_PASSWORD": PASSWORD}
+    user = ["createsuperuser", "--username", "bench", "--email", "bench@example.com"]
+    if framework != "fastapi":
+        user.append("--noinput")
+    sh([*manage, *user], project, **secret, **prod)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            ["uv", "run", "--no-sync", "sh", "-c", procfile["web"]],
+            cwd=project,
+            env=project_env(PORT=str(port), **prod),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                http(base, "GET", "/api/health", None, {})
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    message = f"bench: {framework} never got healthy:\n{log.read_text()}"
+                    raise SystemExit(message) from None
+                time.sleep(0.3)
+        form = urllib.parse.urlencode({"username": "bench", "password": PASSWORD}).encode()
+        token = http(
+            base,
+            "POST",
+            "/api/auth/token",
+            form,
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        )["access_token"]
+        ids = []
+        for n in range(100):
+            body = json.dumps({"name": f"Item {n}", "price": f"{n}.50"}).encode()
+            headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+            ids.append(http(base, "POST", "/api/items", body, headers)["id"])
+        yield base, token, ids
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def wrk(url: str, script: Path | None, args: argparse.Namespace) -> tuple[float, float, float]:
+    """Run wrk once; return (requests per second, p50 ms, p99 ms); exit on any error."""
+    cmd = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--latency"]
+    # A request slower than wrk's 2 s default is counted, not dropped as an error.
+    cmd += ["--timeout", "30s"]
+    cmd += ["-H", "X-Forwarded-Proto: https"]
+    if script is not None:
+        cmd += ["-s", str(script)]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in out or "Socket errors" in out:
+        raise SystemExit(f"bench: errors under load at {url}:\n{out}")
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
+
+    def percentile(name: str) -> float:
+        value, unit = re.search(rf"{name}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+        return float(value) * _UNITS[unit]
+
+    return rps, percentile("50"), percentile("99")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--connections", type=int, default=64)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("bench: wrk is not installed (apt-get install wrk)")
+
+    work = Path(tempfile.mkdtemp(prefix="stackpick-load-"))
+    results: dict[tuple[str, str, str], list[tuple[float, float, float]]] = {}
+    with ExitStack() as stack:
+        admin_url = stack.enter_context(postgres_server())
+        targets: list[tuple[str, str, str, Path, Path]] = []
+        for framework in FRAMEWORKS:
+            project = render(framework, work / framework)
+            for database in DATABASES:
+                env = {}
+                if database == "postgresql":
+                    env["DATABASE_URL"] = create_database(admin_url, f"bench_{framework}")
+                log = work / f"{framework}-{database}.log"
+                base, token, ids = stack.enter_context(serve(project, framework, env, log))
+                one = work / f"{framework}-{database}-one.lua"
+                one.write_text(LUA_READ_ONE % {"seed": 7, "first": ids[0], "last": ids[-1]})
+                create = work / f"{framework}-{database}-create.lua"
+                create.write_text(LUA_CREATE % {"token": token})
+                targets.append((framework, database, base, one, create))
+        endpoints = ("GET /api/items", "GET /api/items/{id}", "POST /api/items")
+        for round_ in range(args.rounds):
+            print(f"round {round_ + 1} of {args.rounds}", file=sys.stderr)
+            for framework, database, base, one, create in targets:
+                runs = {
+                    endpoints[0]: (base + "/api/items?limit=20", None),
+                    endpoints[1]: (base, one),
+                    endpoints[2]: (base + "/api/items", create),
+                }
+                for endpoint, (url, script) in runs.items():
+                    results.setdefault((database, endpoint, framework), []).append(
+                        wrk(url, script, args)
+                    )
+    shutil.rmtree(work, ignore_errors=True)
+
+    print(f"\nmedians of {args.rounds} interleaved rounds, wrk -t2 -c{args.connections}")
+    print("| database | endpoint | framework | req/s | p50 ms | p99 ms | vs Django |")
+    print("| --- | --- | --- | ---: | ---: | ---: | ---: |")
+    for database in DATABASES:
+        for endpoint in endpoints:
+            django = statistics.median(r[0] for r in results[(database, endpoint, "django")])
+            for framework in FRAMEWORKS:
+                rows = results[(database, endpoint, framework)]
+                rps = statistics.median(r[0] for r in rows)
+                p50 = statistics.median(r[1] for r in rows)
+                p99 = statistics.median(r[2] for r in rows)
+                print(
+                    f"| {database} | `{endpoint}` | {framework} | {rps:,.0f} | {p50:.1f} | "
+                    f"{p99:.1f} | {rps / django:.2f}x |"
+                )
+
+
+if __name__ == "__main__":
+    main()
