@@ -356,6 +356,26 @@ def update(
         raise typer.Exit(report.exit_code)
 
 
+@app.command()
+@_fail_cleanly
+def verify(
+    template: Annotated[
+        str | None, typer.Option(help="Template path or git URL (default: the one shipped).")
+    ] = None,
+    render_only: Annotated[
+        bool, typer.Option("--render-only", help="Only render and check files; run no suites.")
+    ] = False,
+    jobs: Annotated[int, typer.Option(help="Worker processes (renders) and projects at once.")] = 2,
+    junit: Annotated[Path | None, typer.Option(help="Also write JUnit XML to this file.")] = None,
+) -> None:
+    """Render every combination of the answers and test a pairwise set: exit 1 on any failure."""
+    from generator.verify import verify as run_verify
+
+    code = run_verify(template, render_only=render_only, jobs=jobs, junit=junit, echo=typer.echo)
+    if code:
+        raise typer.Exit(code)
+
+
 def run() -> None:
     """Console entry point."""
     app()

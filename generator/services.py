@@ -14,6 +14,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -111,15 +112,25 @@ def postgres_server() -> Iterator[str]:
 
 
 def create_database(server_url: str, name: str) -> str:
-    """Create database `name` on the server and return its URL."""
-    base, _, _ = server_url.rpartition("/")
-    port = base.rsplit(":", 1)[1]
+    """Create database `name` on the server `server_url` names and return its URL."""
+    url = urllib.parse.urlsplit(server_url)
+    env = {**os.environ, "PGPASSWORD": urllib.parse.unquote(url.password or "")}
     subprocess.run(
-        [_postgres_bin("createdb"), "-h", "127.0.0.1", "-p", port, "-U", "stackpick", name],
+        [
+            _postgres_bin("createdb"),
+            "-h",
+            url.hostname or "127.0.0.1",
+            "-p",
+            str(url.port or 5432),
+            "-U",
+            urllib.parse.unquote(url.username or "postgres"),
+            name,
+        ],
         check=True,
         capture_output=True,
+        env=env,
     )
-    return f"{base}/{name}"
+    return urllib.parse.urlunsplit(url._replace(path=f"/{name}"))
 
 
 @contextlib.contextmanager

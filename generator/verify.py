@@ -1,0 +1,189 @@
+"""`stackpick verify`: prove that every combination of a template's answers renders and works.
+
+Render level (always): every combination of the answers that change code, the others
+spread pairwise across them, rendered in-process through copier's API by `jobs` worker
+processes, then checked file by file (`verify_checks`) and by one ruff run over them all.
+Suite level (unless `render_only`): a pairwise covering set of all answers, each project
+synced with uv and tested as its own CI would (`verify_suite`).
+
+The template is copied to a plain folder first, so copier renders the files as they are in
+the working tree (from a git repository it would render the latest tag instead).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import shutil
+import subprocess
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+from generator import combos, questions
+from generator.errors import UsageError
+from generator.verify_checks import project_problems, ruff_problems
+from generator.verify_report import Echo, Progress, Result, summary, table, write_junit
+
+#: Not copied with the template: version control, environments and caches.
+_IGNORE = shutil.ignore_patterns(
+    ".git", ".venv", "__pycache__", "node_modules", ".mypy_cache", ".ruff_cache", ".pytest_cache"
+)
+
+
+def _is_url(template: str) -> bool:
+    return "://" in template or template.startswith(("git@", "gh:", "gl:"))
+
+
+def prepare_template(template: str | None, workdir: Path) -> Path:
+    """Copy the template (this checkout, a path or a git URL) to a plain folder in `workdir`."""
+    if template is None:
+        source = questions.template_root()
+    elif _is_url(template):
+        source = workdir / "clone"
+        proc = subprocess.run(
+            ["git", "clone", "--quiet", "--depth", "1", template, str(source)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode != 0:
+            lines = proc.stderr.strip().splitlines() or ["git clone failed"]
+            raise UsageError(f"--template {template}: {lines[-1]}")
+    else:
+        source = Path(template).expanduser().resolve()
+        if not source.is_dir():
+            raise UsageError(f"--template {template}: no such directory")
+    if not (source / "copier.yml").is_file():
+        raise UsageError(f"--template {template or source}: no copier.yml there")
+    copy = workdir / "template"
+    shutil.copytree(source, copy, ignore=_IGNORE, symlinks=True)
+    return copy
+
+
+def _worker_init() -> None:
+    warnings.simplefilter("ignore")
+    import copier  # noqa: F401  (once per worker, not once per render)
+
+
+def render_and_check(src: str, data: dict[str, Any], dest: str) -> tuple[float, list[str]]:
+    """Render one combination into `dest` and check its files (runs in a worker process)."""
+    import copier
+
+    started = time.monotonic()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            copier.run_copy(src, dest, data=data, defaults=True, quiet=True, unsafe=False)
+    except Exception as error:  # any failure to render is this combination's failure
+        lines = str(error).strip().splitlines() or [type(error).__name__]
+        return time.monotonic() - started, [f"render failed: {lines[0]}"]
+    return time.monotonic() - started, project_problems(Path(dest))
+
+
+def render_level(
+    src: Path, todo: list[combos.Combination], out: Path, jobs: int
+) -> tuple[list[Result], float]:
+    """Render and check every combination in `todo`; return the results and the wall time."""
+    started = time.monotonic()
+    out.mkdir(parents=True, exist_ok=True)
+    progress = Progress("render", len(todo))
+    results: dict[int, Result] = {}
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_init) as pool:
+        futures: dict[Future[tuple[float, list[str]]], int] = {
+            pool.submit(render_and_check, str(src), c.data, str(out / f"{i:04d}")): i
+            for i, c in enumerate(todo)
+        }
+        for future in as_completed(futures):
+            index = futures[future]
+            seconds, problems = future.result()
+            results[index] = Result("render", todo[index], seconds, problems)
+            progress.advance(not problems)
+    linted = time.monotonic()
+    for folder, problems in ruff_problems(out).items():
+        results[int(folder)].problems += problems
+    ruff_seconds = (time.monotonic() - linted) / max(len(todo), 1)
+    for result in results.values():
+        result.seconds += ruff_seconds  # each carries its share of the one ruff run
+    return [results[i] for i in range(len(todo))], time.monotonic() - started
+
+
+def suite_level(
+    src: Path, todo: list[combos.Combination], out: Path, jobs: int
+) -> tuple[list[Result], float]:
+    """Render, sync and test every combination in `todo`, `jobs` at a time."""
+    from generator.verify_suite import Servers, run_suite
+
+    started = time.monotonic()
+    _worker_init()
+    progress = Progress("suite", len(todo))
+    with contextlib.ExitStack() as stack:
+        servers = Servers(stack)
+
+        def one(index: int) -> Result:
+            combination = todo[index]
+            begun = time.monotonic()
+            project = out / f"{index:04d}"
+            _, problems = render_and_check(str(src), combination.data, str(project))
+            if not problems:
+                try:
+                    env = servers.env(combination.data)
+                except (OSError, RuntimeError, subprocess.CalledProcessError) as error:
+                    problems = [f"could not start PostgreSQL or Redis: {error}"]
+                else:
+                    problems = run_suite(project, env)
+            return Result("suite", combination, time.monotonic() - begun, problems)
+
+        results: list[Result] = []
+        with ThreadPoolExecutor(jobs) as pool:
+            for result in pool.map(one, range(len(todo))):
+                results.append(result)
+                progress.advance(result.ok)
+    return results, time.monotonic() - started
+
+
+def verify(
+    template: str | None,
+    *,
+    render_only: bool = False,
+    jobs: int = 2,
+    junit: Path | None = None,
+    echo: Echo = print,
+    suite_filter: Callable[[list[combos.Combination]], list[combos.Combination]] | None = None,
+) -> int:
+    """Verify a template; print the table; return the exit code (0 passed, 1 failed)."""
+    if jobs < 1:
+        raise UsageError(f"--jobs {jobs}: must be at least 1")
+    with tempfile.TemporaryDirectory(prefix="stackpick-verify-") as tmp:
+        workdir = Path(tmp)
+        src = prepare_template(template, workdir)
+        try:
+            values = combos.answer_values(questions.load(src))
+        except Exception as error:
+            first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            message = f"--template {template or src}: unreadable copier.yml: {first}"
+            raise UsageError(message) from None
+        results, walls = [], {}
+        rendered, walls["render"] = render_level(
+            src, combos.render_set(values), workdir / "render", jobs
+        )
+        results += rendered
+        shutil.rmtree(workdir / "render", ignore_errors=True)
+        if not render_only:
+            todo = combos.pairwise(values)
+            if suite_filter is not None:
+                todo = suite_filter(todo)
+            suited, walls["suite"] = suite_level(src, todo, workdir / "suite", jobs)
+            results += suited
+    echo(table(results, template))
+    echo("")
+    echo(summary(results, walls))
+    if junit is not None:
+        write_junit(junit, results, walls, template)
+        echo(f"JUnit XML: {junit}")
+    return 0 if all(result.ok for result in results) else 1
