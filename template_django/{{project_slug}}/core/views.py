@@ -1,7 +1,20 @@
-"""Error pages: JSON under /api/ (every API error body has a `detail`), HTML elsewhere."""
+"""Error pages: JSON under /api/ (every API error body has a `detail`), HTML elsewhere; the icon."""
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from pathlib import Path
+
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+FAVICON = Path(__file__).with_name("favicon.ico")
+
+
+@require_GET
+@cache_control(public=True, max_age=86400)
+def favicon(request: HttpRequest) -> FileResponse:
+    """`GET /favicon.ico`: browsers ask for it on every page, the admin's included."""
+    return FileResponse(FAVICON.open("rb"), content_type="image/x-icon")
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -1,0 +1,1 @@
+../../../../template_django/{{project_slug}}/{% if frontend == "server" %}static{% endif %}/js/items.js
