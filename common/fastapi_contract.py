@@ -1,0 +1,105 @@
+"""Where FastAPI's defaults differ from the HTTP contract: schema names and `Allow` headers.
+
+- The OpenAPI document uses the contract's names, so that one client generated from it
+  works against every framework stackpick renders: each operation id is its route
+  function's name (`items_list`, `auth_token`, ...) and the schemas are `Item`, `User`,
+  `TokenRequest`, ... rather than FastAPI's class and body names.
+- A 405 answer names every method its path allows, as the document lists them;
+  Starlette names only those of the first route whose path matched.
+"""
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+#: FastAPI's schema names -> the contract's.
+SCHEMA_NAMES = {"ItemOut": "Item", "UserOut": "User", "Body_auth_token": "TokenRequest"}
+REF = "#/components/schemas/"
+
+
+def operation_id(route: APIRoute) -> str:
+    """An operation's id is its function's name: `items_list`, `auth_token`, ..."""
+    return route.name
+
+
+def contract_names(document: dict[str, Any]) -> dict[str, Any]:
+    """Rename the document's schemas (and every reference to them) to the contract's names."""
+    schemas = document.get("components", {}).get("schemas", {})
+    renamed = {old: new for old, new in SCHEMA_NAMES.items() if old in schemas}
+    for old, new in renamed.items():
+        schemas[new] = schemas.pop(old)
+    refs = {REF + old: REF + new for old, new in renamed.items()}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("$ref") in refs:
+                node["$ref"] = refs[node["$ref"]]
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(document)
+    return document
+
+
+def use_contract_names(app: FastAPI) -> None:
+    """Serve `app`'s OpenAPI document under the contract's schema names."""
+    generate: Callable[[], dict[str, Any]] = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = contract_names(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+class AllowHeaderMiddleware:
+    """Give every 405 of a documented path an `Allow` header naming its documented methods."""
+
+    def __init__(self, app: ASGIApp, api: FastAPI) -> None:
+        self.app = app
+        self.api = api
+        self._paths: list[tuple[re.Pattern[str], set[str]]] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on; complete the `Allow` header of a 405."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_allow(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 405:
+                allowed = self.allowed_methods(scope)
+                if allowed:
+                    headers = [
+                        (name, value)
+                        for name, value in message.get("headers", [])
+                        if name.lower() != b"allow"
+                    ]
+                    headers.append((b"allow", ", ".join(sorted(allowed)).encode("latin-1")))
+                    message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_allow)
+
+    def allowed_methods(self, scope: Scope) -> set[str]:
+        """The methods the OpenAPI document lists for the request's path."""
+        if self._paths is None:
+            self._paths = [
+                (re.compile(re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(path))), set(operations))
+                for path, operations in self.api.openapi()["paths"].items()
+            ]
+        path, root = scope["path"], scope.get("root_path", "")
+        if not path.startswith(root):
+            path = root + path
+        for pattern, methods in self._paths:
+            if pattern.fullmatch(path):
+                return {method.upper() for method in methods}
+        return set()

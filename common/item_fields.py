@@ -1,0 +1,81 @@
+"""The rules of an item's writable fields, shared by the request schemas and the API docs.
+
+Each field's JSON schema admits exactly what its validator accepts, so that generated
+clients and fuzzers can trust the OpenAPI document:
+
+- `name`: a string of 1 to 200 characters once surrounding whitespace is trimmed;
+- `description`: a string of at most 2000 characters;
+- `price`: 0 to 99999999.99 with at most two decimals, as a JSON number or as a string of
+  digits (`"19.9"`, `"19.90"`);
+- `in_stock`: a JSON boolean (never `"true"` or `1`).
+"""
+
+import re
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Strict, StringConstraints, WithJsonSchema
+
+MAX_PRICE = Decimal("99999999.99")
+CENT = Decimal("0.01")
+# The same pattern for the docs (ECMA-262, where `$` is the end) and the check (fullmatch).
+PRICE_PATTERN = r"^[0-9]{1,8}(\.[0-9]{1,2})?$"
+NAME_PATTERN = r"^\s*\S([\s\S]{0,198}\S)?\s*$"
+
+
+def check_name(value: str) -> str:
+    """The name with surrounding whitespace trimmed: 1 to 200 characters."""
+    # str.strip() trims what the pattern's \s matches (str.isspace), without backtracking.
+    name = value.strip()
+    if not 1 <= len(name) <= 200:
+        raise ValueError("must be 1 to 200 characters once surrounding spaces are trimmed")
+    return name
+
+
+def parse_price(value: Any) -> Decimal:
+    """A price from a JSON number or a string of digits; ValueError for anything else."""
+    if isinstance(value, str):
+        if re.fullmatch(PRICE_PATTERN[1:-1], value) is None:
+            raise ValueError("must be digits with at most 8 before and 2 after the point")
+        return Decimal(value)
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError("must be a number or a string of digits")
+    price = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    if not price.is_finite() or not 0 <= price <= MAX_PRICE:
+        raise ValueError("must be from 0 to 99999999.99")
+    if price != price.quantize(CENT):
+        raise ValueError("must have at most 2 decimal places")
+    return price if price else Decimal(0)
+
+
+Name = Annotated[
+    str,
+    AfterValidator(check_name),
+    WithJsonSchema({"type": "string", "pattern": NAME_PATTERN}),
+]
+Description = Annotated[str, StringConstraints(max_length=2000)]
+Price = Annotated[
+    Decimal,
+    BeforeValidator(parse_price),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 99999999.99, "multipleOf": 0.01},
+                {"type": "string", "pattern": PRICE_PATTERN},
+            ]
+        }
+    ),
+]
+InStock = Annotated[bool, Strict()]
+
+
+def without_null(schema: dict[str, Any]) -> None:
+    """Drop `null` from a partial update's fields: a field is left out, never set to null."""
+    for field in schema.get("properties", {}).values():
+        choices = [choice for choice in field.pop("anyOf", []) if choice.get("type") != "null"]
+        if len(choices) == 1:
+            field.update(choices[0])
+        elif choices:
+            field["anyOf"] = choices
+        if field.get("default", ...) is None:
+            del field["default"]
