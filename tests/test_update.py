@@ -8,6 +8,7 @@ A project is rendered from `v0.1.0`, committed, edited like a team would, then u
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -34,6 +35,10 @@ IDENTITY = {
 }
 
 PROBE = "docs/stackpick-probe.md"
+#: Two more text probes changed in v0.2.0 (one left alone by the team, one it conflicts with).
+PROBE_CLEAN = "docs/stackpick-probe-clean.md"
+PROBE_CONFLICT = "docs/stackpick-probe-conflict.md"
+ADDED = "docs/stackpick-added.md"
 RETIRED_EDITED = "docs/stackpick-retired.md"
 RETIRED_UNTOUCHED = "docs/stackpick-retired-untouched.md"
 BINARY = "docs/stackpick-diagram.bin"
@@ -88,7 +93,8 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 shutil.copy2(source, target)
     django = clone / "template_django"
     for framework in FRAMEWORKS:
-        _write(clone / f"template_{framework}" / PROBE, PROBE_V1)
+        for probe in (PROBE, PROBE_CLEAN, PROBE_CONFLICT):
+            _write(clone / f"template_{framework}" / probe, PROBE_V1)
         _write(clone / f"template_{framework}" / BINARY, b"\x89PNG\r\n\x1a\n\x00\x00template")
     _write(django / RETIRED_EDITED, "Retired in v0.2.0.\n")
     _write(django / RETIRED_UNTOUCHED, "Also retired in v0.2.0.\n")
@@ -96,7 +102,11 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     git("commit", "--quiet", "--allow-empty", "-m", "template v0.1.0", cwd=clone)
     git("tag", "v0.1.0", cwd=clone)
     for framework in FRAMEWORKS:
-        _write(clone / f"template_{framework}" / PROBE, PROBE_V2)
+        for probe in (PROBE, PROBE_CLEAN, PROBE_CONFLICT):
+            _write(clone / f"template_{framework}" / probe, PROBE_V2)
+        _write(clone / f"template_{framework}" / ADDED, "New in v0.2.0.\n")
+        readme = clone / f"template_{framework}" / "README.md.jinja"
+        readme.write_text(readme.read_text() + "\n{{ project_name }} follows template v0.2.0.\n")
     (django / RETIRED_EDITED).unlink()
     (django / RETIRED_UNTOUCHED).unlink()
     git("add", "--all", cwd=clone)
@@ -382,6 +392,228 @@ def test_moved_template_is_followed_with_src_path(
     assert report.new_version == "v0.2.0"
     assert answers_of(project)["_src_path"] == str(moved)
     assert "Paragraph 9 (revised in v0.2.0) of" in (project / PROBE).read_text()
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_update_without_edits_equals_a_fresh_render(
+    template_repo: Path, tmp_path: Path, framework: str
+) -> None:
+    """An untouched project updated to v0.2.0 is, byte for byte, v0.2.0 rendered afresh."""
+    project = render_project(template_repo, tmp_path / "shop", framework=framework)
+
+    report = update_project(project, data={}, defaults=True)
+
+    assert report.exit_code == 0, str(report)
+    assert report.merged == [], str(report)
+    assert report.kept == [], str(report)
+    assert {ADDED, "README.md", PROBE} <= set(report.added + report.updated)
+    fresh = tmp_path / "fresh"
+    copier.run_copy(str(template_repo), fresh, vcs_ref="v0.2.0", defaults=True, quiet=True,
+                    data={**ANSWERS, "framework": framework})  # fmt: skip
+    updated, expected = tree(project), tree(fresh)
+    assert sorted(set(updated) ^ set(expected)) == []
+    differ = [path for path in expected if path != ".env" and updated[path] != expected[path]]
+    assert differ == []
+    assert "follows template v0.2.0" in (project / "README.md").read_text()
+
+
+def test_pretend_reports_every_file_by_what_the_update_does(project: Path) -> None:
+    from generator.cli import app
+
+    for path, mark in ((PROBE, "Paragraph 2"), (PROBE_CONFLICT, "Paragraph 9")):
+        text = (project / path).read_text()
+        (project / path).write_text(text.replace(f"{mark} of", f"{mark} (ours) of"))
+    _write(project / RETIRED_EDITED, "Our runbook.\n")
+    _write(project / BINARY, b"\x89PNG\r\n\x1a\n\x00\x00our diagram")
+    commit_all(project)
+
+    result = CliRunner().invoke(app, ["update", str(project), "--defaults", "--pretend"])
+
+    assert result.exit_code == 1, result.output  # a conflict would be left
+    rows = {
+        (line[2:18].strip(), line[19:].split(" (")[0])
+        for line in result.output.splitlines()
+        if line.startswith("  ") and not line.startswith("   ")
+    }
+    assert {
+        ("added", ADDED),
+        ("changed cleanly", PROBE_CLEAN),
+        ("changed cleanly", "README.md"),
+        ("changed cleanly", ".copier-answers.yml"),
+        ("merged", PROBE),
+        ("conflicting", PROBE_CONFLICT),
+        ("kept", RETIRED_EDITED),
+        ("kept", BINARY),
+        ("removed", RETIRED_UNTOUCHED),
+    } <= rows, result.output
+    assert result.output.startswith("Would update")
+    assert git("status", "--porcelain", cwd=project) == ""
+
+
+def test_check_exit_codes_and_json(project: Path, tmp_path: Path) -> None:
+    from generator.cli import app
+
+    runner = CliRunner()
+    _write(project / "uncommitted.txt", "work in progress\n")  # --check looks at HEAD
+    behind = runner.invoke(app, ["update", str(project), "--check", "--json"])
+    assert behind.exit_code == 2, behind.output
+    report = json.loads(behind.output)
+    assert report["update_available"] is True
+    assert (report["current"], report["latest"]) == ("v0.1.0", "v0.2.0")
+    assert ADDED in report["files"]["added"]
+    assert PROBE in report["files"]["changed"]
+    assert report["files"]["removed"] == sorted([RETIRED_EDITED, RETIRED_UNTOUCHED])
+    assert git("status", "--porcelain", cwd=project) == "?? uncommitted.txt\n"
+
+    (project / "uncommitted.txt").unlink()
+    assert runner.invoke(app, ["update", str(project), "--defaults"]).exit_code == 0
+    commit_all(project, "update to v0.2.0")
+    current = runner.invoke(app, ["update", str(project), "--check"])
+    assert current.exit_code == 0, current.output
+    assert "up to date" in current.output
+
+    broken = runner.invoke(app, ["update", str(tmp_path / "nowhere"), "--check"])
+    assert broken.exit_code == 1
+    assert len(broken.output.strip().splitlines()) == 1
+    assert not (tmp_path / "nowhere").exists()
+
+
+def _machine(home: Path, **extra: str) -> dict[str, str]:
+    """The environment of another machine: its own HOME and stackpick data folder."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STACKPICK_", "XDG_"))}
+    return {**env, **IDENTITY, "HOME": str(home), "STACKPICK_HOME": str(home / "stackpick"),
+            "GIT_CONFIG_NOSYSTEM": "1", **extra}  # fmt: skip
+
+
+def _stackpick(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, check=False)  # fmt: skip
+
+
+def _publish(template_repo: Path, published: Path, tag: str) -> None:
+    """Push `tag` and the branch at it to the published repository (GitHub, in real life)."""
+    git("push", "--quiet", str(published), f"{tag}:refs/heads/main", f"refs/tags/{tag}",
+        cwd=template_repo)  # fmt: skip
+
+
+def test_a_teammate_updates_on_another_machine(
+    template_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rendered on machine A from its checkout; updated on machine B, where that is gone."""
+    from generator import render, source
+
+    published = tmp_path / "published" / "stackpick.git"
+    git("init", "--quiet", "--bare", "--initial-branch=main", str(published), cwd=tmp_path)
+    _publish(template_repo, published, "v0.1.0")
+    url = published.as_uri()
+
+    # Machine A: a checkout of the published template; `stackpick new` renders from it.
+    machine_a = tmp_path / "a"
+    monkeypatch.setenv("HOME", str(machine_a))
+    monkeypatch.setenv("STACKPICK_HOME", str(machine_a / "stackpick"))
+    checkout = machine_a / "src" / "stackpick"
+    git("clone", "--quiet", url, str(checkout), cwd=tmp_path)
+    shop = machine_a / "shop"
+    render.render(source.resolve(str(checkout)), shop, dict(ANSWERS), interactive=False)
+    assert answers_of(shop)["_src_path"] == url, "the published URL, not A's checkout"
+    assert answers_of(shop)["_commit"] == "v0.1.0"
+    git("init", "--quiet", "--initial-branch=main", cwd=shop)
+    commit_all(shop, "Generated by stackpick")
+    probe = shop / PROBE
+    probe.write_text(probe.read_text().replace("Paragraph 2 of", "Paragraph 2 (ours) of"))
+    commit_all(shop, "team edit")
+    team_remote = tmp_path / "team" / "shop.git"  # where the team pushes the project
+    git("clone", "--quiet", "--bare", str(shop), str(team_remote), cwd=tmp_path)
+    _publish(template_repo, published, "v0.2.0")  # then the template moves on
+    shutil.rmtree(machine_a)  # A's checkout, home and snapshots: gone
+
+    # Machine B: another HOME, fresh clones of the project, stackpick from the same package.
+    machine_b = tmp_path / "b"
+    machine_b.mkdir()
+    env = _machine(machine_b)
+    for name in ("shop", "shop-copier"):
+        git("clone", "--quiet", str(team_remote), name, cwd=machine_b)
+    shop = machine_b / "shop"
+
+    check = _stackpick("update", "--check", "--json", cwd=shop, env=env)
+    assert check.returncode == 2, check.stderr
+    assert json.loads(check.stdout)["latest"] == "v0.2.0"
+
+    update = _stackpick("update", "--defaults", cwd=shop, env=env)
+    assert update.returncode == 0, update.stderr
+    assert "v0.1.0 -> v0.2.0" in update.stdout
+    assert answers_of(shop)["_commit"] == "v0.2.0"
+    assert answers_of(shop)["_src_path"] == url
+    text = (shop / PROBE).read_text()
+    assert "Paragraph 2 (ours) of" in text
+    assert "Paragraph 9 (revised in v0.2.0) of" in text
+    commit_all(shop, "update to v0.2.0")
+    assert _stackpick("update", "--check", cwd=shop, env=env).returncode == 0
+
+    copier_bin = Path(sys.executable).parent / "copier"
+    plain = subprocess.run([str(copier_bin), "update", "--defaults", "--quiet"],
+                           cwd=machine_b / "shop-copier", env=env, capture_output=True,
+                           text=True, check=False)  # fmt: skip
+    assert plain.returncode == 0, plain.stderr
+    assert answers_of(machine_b / "shop-copier")["_commit"] == "v0.2.0"
+    assert "Paragraph 2 (ours) of" in (machine_b / "shop-copier" / PROBE).read_text()
+
+
+def test_a_project_recording_a_vanished_local_path_updates_from_the_published_url(
+    template_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Projects rendered before: the recorded checkout is gone, the published URL has it."""
+    moved = tmp_path / "checkout"
+    git("clone", "--quiet", str(template_repo), str(moved), cwd=tmp_path)
+    project = render_project(moved, tmp_path / "shop")
+    assert answers_of(project)["_src_path"] == str(moved)
+    shutil.rmtree(moved)
+    published = tmp_path / "stackpick.git"
+    git("clone", "--quiet", "--bare", str(template_repo), str(published), cwd=tmp_path)
+    monkeypatch.setenv("STACKPICK_TEMPLATE_URL", published.as_uri())
+
+    report = update_project(project, data={}, defaults=True)
+
+    assert report.new_version == "v0.2.0"
+    assert answers_of(project)["_src_path"] == published.as_uri(), "portable from now on"
+
+
+def test_a_vanished_template_with_no_fallback_is_a_one_line_refusal(
+    template_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    moved = tmp_path / "checkout"
+    git("clone", "--quiet", str(template_repo), str(moved), cwd=tmp_path)
+    project = render_project(moved, tmp_path / "shop")
+    shutil.rmtree(moved)
+    # A version that neither the published URL (unreachable) nor this stackpick has.
+    answers = project / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace("_commit: v0.1.0", "_commit: v0.0.9"))
+    commit_all(project, "an older project")
+    monkeypatch.setenv("STACKPICK_TEMPLATE_URL", (tmp_path / "nowhere.git").as_uri())
+    head = git("rev-parse", "HEAD", cwd=project)
+
+    with pytest.raises(UpdateRefused, match=r"no template with version v0\.0\.9") as caught:
+        update_project(project, data={}, defaults=True)
+
+    assert "\n" not in caught.value.message
+    assert git("status", "--porcelain", cwd=project) == ""
+    assert git("rev-parse", "HEAD", cwd=project) == head
+
+
+def test_generated_ci_checks_for_template_updates_on_a_schedule(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    for framework in FRAMEWORKS:
+        dest = tmp_path / framework
+        copier.run_copy(str(template_repo), dest, vcs_ref="v0.2.0", defaults=True, quiet=True,
+                        data={**ANSWERS, "framework": framework, "ci": "github"})  # fmt: skip
+        workflow = yaml.safe_load((dest / ".github/workflows/ci.yml").read_text())
+        triggers = workflow[True]  # YAML 1.1 reads the key `on` as true
+        assert triggers["schedule"][0]["cron"]
+        job = workflow["jobs"]["template-update"]
+        assert "schedule" in job["if"]
+        steps = " ".join(str(step.get("run", "")) for step in job["steps"])
+        assert "stackpick update --check" in steps
 
 
 # --- growing a Django project into the hybrid ------------------------------------------------
