@@ -131,3 +131,58 @@ def test_an_installed_stackpick_renders_offline_and_records_a_version(tmp_path: 
     )
     assert status.stdout == ""
     assert os.listdir(home / "template")
+    # Where the release is published, the answers name that URL instead: any machine reaches it.
+    url = "https://example.com/acme/stackpick.git"
+    published = subprocess.run(
+        [str(venv / "bin" / "stackpick"), "new", str(tmp_path / "published"), "--defaults"],
+        cwd=tmp_path,
+        env={**env, "STACKPICK_TEMPLATE_URL": url},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert published.returncode == 0, published.stderr
+    recorded = yaml.safe_load((tmp_path / "published" / ".copier-answers.yml").read_text())
+    assert (recorded["_src_path"], recorded["_commit"]) == (url, answers["_commit"])
+
+
+def _published_checkout(tmp_path: Path) -> tuple[str, Path]:
+    """A bare repository standing in for the published one, and a checkout cloned from it."""
+    published = tmp_path / "published.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(ROOT), str(published)], check=True)
+    checkout = tmp_path / "checkout"
+    subprocess.run(["git", "clone", "-q", published.as_uri(), str(checkout)], check=True)
+    return published.as_uri(), checkout
+
+
+def test_a_pushed_version_records_the_published_url(tmp_path: Path) -> None:
+    url, checkout = _published_checkout(tmp_path)
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=checkout, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert source.portable(source.TemplateSource(str(checkout), "HEAD"), head) == url
+
+
+def test_an_unpushed_version_records_the_local_checkout(tmp_path: Path) -> None:
+    _url, checkout = _published_checkout(tmp_path)
+    identity = ["-c", "user.name=T", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", *identity, "commit", "-q", "--allow-empty", "-m", "local"],
+                   cwd=checkout, check=True)  # fmt: skip
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=checkout, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert source.portable(source.TemplateSource(str(checkout), "HEAD"), head) == str(checkout)
+
+
+def test_a_checkout_of_a_local_folder_records_itself(tmp_path: Path) -> None:
+    clone = tmp_path / "stackpick"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+    rendered = source.TemplateSource(str(clone), "HEAD")
+    assert source.portable(rendered, "HEAD") == str(clone), "its origin is a path, not a URL"
+
+
+def test_an_installed_release_records_its_published_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STACKPICK_TEMPLATE_URL", "https://example.com/acme/stackpick.git")
+    assert source.published_url() == "https://example.com/acme/stackpick.git"
+    store = source.TemplateSource("/anywhere/template", "v1.0.0", source.published_url())
+    assert source.portable(store, "v1.0.0") == "https://example.com/acme/stackpick.git"
