@@ -413,6 +413,7 @@ def test_files_pass_the_projects_pre_commit_hooks(built: dict[str, Built], name:
         assert len(list(yaml.compose_all(text))) == 1, path
         assert text.endswith("\n"), path
         assert not text.endswith("\n\n"), path
+        assert "\n\n\n" not in text, path
         assert not [line for line in text.splitlines() if line != line.rstrip()], path
         assert "\t" not in text, path
 
@@ -498,6 +499,7 @@ def test_readme_explains_deploying_and_the_procfile_mapping(
     item = built[name]
     readme = (item.project / "README.md").read_text()
     assert "## Deploying to Kubernetes" in readme
+    assert "\n\n\n" not in readme
     assert "kubectl apply -k deploy/kubernetes/overlays/production" in readme
     assert "kubectl create secret generic secrets" in readme
     assert "docker build" in readme
