@@ -1,7 +1,7 @@
-"""The rules of an item's writable fields, shared by the request schemas and the API docs.
+"""The rules of an item's writable fields, for the API's validation and its OpenAPI document.
 
-Each field's JSON schema admits exactly what its validator accepts, so that generated
-clients and fuzzers can trust the OpenAPI document:
+Each field's JSON schema admits exactly what its check accepts, so that generated clients
+and fuzzers can trust the document:
 
 - `name`: a string of 1 to 200 characters once surrounding whitespace is trimmed;
 - `description`: a string of at most 2000 characters;
@@ -12,9 +12,7 @@ clients and fuzzers can trust the OpenAPI document:
 
 import re
 from decimal import Decimal
-from typing import Annotated, Any
-
-from pydantic import AfterValidator, BeforeValidator, Strict, StringConstraints, WithJsonSchema
+from typing import Any
 
 MAX_PRICE = Decimal("99999999.99")
 CENT = Decimal("0.01")
@@ -22,9 +20,20 @@ CENT = Decimal("0.01")
 PRICE_PATTERN = r"^[0-9]{1,8}(\.[0-9]{1,2})?$"
 NAME_PATTERN = r"^\s*\S([\s\S]{0,198}\S)?\s*$"
 
+NAME_SCHEMA: dict[str, Any] = {"type": "string", "pattern": NAME_PATTERN}
+DESCRIPTION_SCHEMA: dict[str, Any] = {"type": "string", "maxLength": 2000}
+PRICE_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "number", "minimum": 0, "maximum": 99999999.99, "multipleOf": 0.01},
+        {"type": "string", "pattern": PRICE_PATTERN},
+    ]
+}
 
-def check_name(value: str) -> str:
+
+def check_name(value: Any) -> str:
     """The name with surrounding whitespace trimmed: 1 to 200 characters."""
+    if not isinstance(value, str):
+        raise ValueError("must be a string")
     # str.strip() trims what the pattern's \s matches (str.isspace), without backtracking.
     name = value.strip()
     if not 1 <= len(name) <= 200:
@@ -48,34 +57,8 @@ def parse_price(value: Any) -> Decimal:
     return price if price else Decimal(0)
 
 
-Name = Annotated[
-    str,
-    AfterValidator(check_name),
-    WithJsonSchema({"type": "string", "pattern": NAME_PATTERN}),
-]
-Description = Annotated[str, StringConstraints(max_length=2000)]
-Price = Annotated[
-    Decimal,
-    BeforeValidator(parse_price),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "number", "minimum": 0, "maximum": 99999999.99, "multipleOf": 0.01},
-                {"type": "string", "pattern": PRICE_PATTERN},
-            ]
-        }
-    ),
-]
-InStock = Annotated[bool, Strict()]
-
-
-def without_null(schema: dict[str, Any]) -> None:
-    """Drop `null` from a partial update's fields: a field is left out, never set to null."""
-    for field in schema.get("properties", {}).values():
-        choices = [choice for choice in field.pop("anyOf", []) if choice.get("type") != "null"]
-        if len(choices) == 1:
-            field.update(choices[0])
-        elif choices:
-            field["anyOf"] = choices
-        if field.get("default", ...) is None:
-            del field["default"]
+def check_description(value: str) -> str:
+    """A description of at most 2000 characters."""
+    if len(value) > 2000:
+        raise ValueError("must be at most 2000 characters")
+    return value
