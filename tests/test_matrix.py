@@ -324,3 +324,20 @@ def test_reserved_names_cover_the_standard_library() -> None:
     stdlib = {n for n in sys.stdlib_module_names if not n.startswith("_") and n.islower()}
     assert stdlib <= names
     assert {"test", "django", "fastapi", "config", "class"} <= names
+
+
+def test_nothing_shipped_names_an_article_file() -> None:
+    """Users have the articles' titles, never the names of the text files kept beside CI."""
+    from generator.source import TEMPLATE_PARTS
+
+    seed_file = re.compile(r"\d{3}_[0-9a-f]{16}|shared/seeds")
+    shipped = [ROOT / part for part in TEMPLATE_PARTS] + [ROOT / "generator"]
+    files = [p for path in shipped for p in ([path] if path.is_file() else path.rglob("*"))]
+    checked = 0
+    for path in files:
+        if path.is_file() and "__pycache__" not in path.parts:
+            assert not seed_file.search(path.read_text(errors="replace")), path
+            checked += 1
+    assert checked > 100
+    # The README may say where CI keeps the texts, never a file's name.
+    assert not re.search(r"\d{3}_[0-9a-f]{16}", (ROOT / "README.md").read_text())
