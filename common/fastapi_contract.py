@@ -1,5 +1,7 @@
-"""Where FastAPI's defaults differ from the HTTP contract: schema names and `Allow` headers.
+"""Where FastAPI's defaults differ from the HTTP contract: errors, schema names, `Allow`.
 
+- Every error response is documented with its body: `Error` (`{"detail": "..."}`) or, for
+  422, `ValidationError` (one `{"loc", "msg", "type"}` entry per problem).
 - The OpenAPI document uses the contract's names, so that one client generated from it
   works against every framework stackpick renders: each operation id is its route
   function's name (`items_list`, `auth_token`, ...) and the schemas are `Item`, `User`,
@@ -14,7 +16,50 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class Error(BaseModel):
+    """Every error but invalid input: `{"detail": "..."}`."""
+
+    detail: str
+
+
+class ValidationErrorEntry(BaseModel):
+    """One problem with the input: where, what, and its kind."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationError(BaseModel):
+    """Invalid input (422): one entry per problem."""
+
+    detail: list[ValidationErrorEntry]
+
+
+_DESCRIPTIONS = {
+    400: "The body is not valid JSON or form data",
+    401: "Missing, malformed, tampered or expired bearer token",
+    403: "Only the owner or staff may do this",
+    404: "No such item",
+    422: "Invalid input",
+    429: "Too many failed logins: wait for Retry-After seconds",
+}
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI responses for the given error statuses (FastAPI's `responses=`)."""
+    return {
+        status_code: {
+            "model": ValidationError if status_code == 422 else Error,
+            "description": _DESCRIPTIONS[status_code],
+        }
+        for status_code in statuses
+    }
+
 
 #: FastAPI's schema names -> the contract's.
 SCHEMA_NAMES = {"ItemOut": "Item", "UserOut": "User", "Body_auth_token": "TokenRequest"}

@@ -1,55 +1,12 @@
 """Every error answers with a JSON object that has a `detail` key."""
 
 import logging
-from typing import Any
 
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
 logger = logging.getLogger(__name__)
-
-
-class Error(BaseModel):
-    """Every error but invalid input: `{"detail": "..."}`."""
-
-    detail: str
-
-
-class ValidationErrorEntry(BaseModel):
-    """One problem with the input: where, what, and its kind."""
-
-    loc: list[str | int]
-    msg: str
-    type: str
-
-
-class ValidationError(BaseModel):
-    """Invalid input (422): one entry per problem."""
-
-    detail: list[ValidationErrorEntry]
-
-
-_DESCRIPTIONS = {
-    400: "The body is not valid JSON or form data",
-    401: "Missing, malformed, tampered or expired bearer token",
-    403: "Only the owner or staff may do this",
-    404: "No such item",
-    422: "Invalid input",
-    429: "Too many failed logins: wait for Retry-After seconds",
-}
-
-
-def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI responses for the given error statuses (FastAPI's `responses=`)."""
-    return {
-        status_code: {
-            "model": ValidationError if status_code == 422 else Error,
-            "description": _DESCRIPTIONS[status_code],
-        }
-        for status_code in statuses
-    }
 
 
 async def validation_error(request: Request, exc: Exception) -> JSONResponse:
