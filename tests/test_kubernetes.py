@@ -195,6 +195,11 @@ def test_manifests_read_only_the_answers_the_combinations_cover() -> None:
         assigned = {n.name for n in ast.find_all(jinja2.nodes.Name) if n.ctx == "store"}
         read |= jinja2.meta.find_undeclared_variables(ast) - assigned
     assert read == {"framework", "project_slug", "realtime", "background_tasks", "environment"}
+    # Files without tags are plain YAML, named without .jinja (STYLE.md).
+    for plain in (ROOT / "common" / "kubernetes").rglob("*.yaml"):
+        assert not any(m in plain.read_text() for m in ("{{", "{%", "{#")), plain
+    for tagged in (ROOT / "common" / "kubernetes").rglob("*.jinja"):
+        assert any(m in tagged.read_text() for m in ("{{", "{%")), tagged
 
 
 @pytest.mark.parametrize("name", IDS)
