@@ -36,8 +36,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 OVERLAYS = ("staging", "production")
-#: The Kubernetes version whose bundled schemas the objects must satisfy.
-KUBERNETES_VERSION = "1.37.0"
+#: The Kubernetes versions whose bundled schemas the objects must satisfy: the newest, and
+#: an old one that managed clusters still run.
+KUBERNETES_VERSIONS = ("1.29.0", "1.37.0")
 #: The image's unprivileged user (common/Dockerfile.jinja: useradd --uid 10001 app).
 APP_UID = 10001
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -214,11 +215,14 @@ def test_every_object_validates_against_the_bundled_schemas(
             if key in seen:
                 continue
             seen.add(key)
-            try:
-                kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
-            except kubernetes_validate.ValidationError as error:
-                where = ".".join(str(p) for p in error.path)
-                pytest.fail(f"{overlay}: {obj['kind']}/{obj['metadata']['name']}: {where}: {error}")
+            for version in KUBERNETES_VERSIONS:
+                try:
+                    validated = kubernetes_validate.validate(obj, version, strict=True)
+                except kubernetes_validate.ValidationError as error:
+                    where = ".".join(str(p) for p in error.path)
+                    kind = f"{obj['kind']}/{obj['metadata']['name']}"
+                    pytest.fail(f"{overlay}: {kind} on {version}: {where}: {error.message}")
+                assert validated == version.rsplit(".", 1)[0]
     assert seen
 
 
