@@ -57,8 +57,10 @@ def parse_price(value: Any) -> Decimal:
     return price if price else Decimal(0)
 
 
-def check_description(value: str) -> str:
+def check_description(value: Any) -> str:
     """A description of at most 2000 characters."""
+    if not isinstance(value, str):
+        raise ValueError("must be a string")
     if len(value) > 2000:
         raise ValueError("must be at most 2000 characters")
     return value

@@ -10,6 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .openapi import errors
+
 logger = logging.getLogger(__name__)
 
 HEALTH = inline_serializer(
@@ -29,7 +31,7 @@ class HealthApi(APIView):
 
     @extend_schema(
         operation_id="health",
-        responses={200: HEALTH, 503: HEALTH},
+        responses={200: HEALTH, 503: HEALTH, **errors(401)},
     )
     def get(self, request: Request) -> Response:
         try:

@@ -29,6 +29,7 @@ _DESCRIPTIONS = {
     403: "Only the owner or staff may do this",
     404: "No such item",
     422: "Invalid input",
+    429: "Too many failed logins: wait for Retry-After seconds",
 }
 
 

@@ -4,6 +4,7 @@ from asgiref.sync import sync_to_async
 from django.db import DatabaseError, connection
 from fastapi import APIRouter, Response, status
 
+from ..contract import errors
 from ..schemas import Health
 
 router = APIRouter(tags=["health"])
@@ -17,7 +18,10 @@ def _ping_database() -> None:
 @router.get(
     "/health",
     response_model_exclude_none=True,
-    responses={503: {"description": "The database is unreachable", "model": Health}},
+    responses={
+        503: {"description": "The database is unreachable", "model": Health},
+        **errors(401),
+    },
 )
 async def health(response: Response) -> Health:
     """Report whether the service and its database work."""
