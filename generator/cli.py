@@ -367,11 +367,17 @@ def verify(
     ] = False,
     jobs: Annotated[int, typer.Option(help="Worker processes (renders) and projects at once.")] = 2,
     junit: Annotated[Path | None, typer.Option(help="Also write JUnit XML to this file.")] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option(help="Verify only combinations with this answer: KEY=VALUE (repeatable)."),
+    ] = None,
 ) -> None:
     """Render every combination of the answers and test a pairwise set: exit 1 on any failure."""
     from generator.verify import verify as run_verify
 
-    code = run_verify(template, render_only=render_only, jobs=jobs, junit=junit, echo=typer.echo)
+    code = run_verify(
+        template, render_only=render_only, jobs=jobs, junit=junit, only=only, echo=typer.echo
+    )
     if code:
         raise typer.Exit(code)
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import itertools
 import shlex
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from generator.questions import Question
 
@@ -27,6 +30,61 @@ TEXT_VALUES: dict[str, tuple[Any, ...]] = {
 }
 
 Answers = dict[str, Any]
+#: Whether answers (all of them, or some) can go together: copier's validators allow them.
+Valid = Callable[[Answers], bool]
+
+
+def _always(answers: Answers) -> bool:
+    return True
+
+
+class _Loader(yaml.SafeLoader):
+    """Reads `copier.yml` for its validators, ignoring copier's `!include` tags."""
+
+
+_Loader.add_constructor("!include", lambda loader, node: None)
+
+
+def constraints(root: Path, values: dict[str, tuple[Any, ...]]) -> Valid:
+    """A test of the template's validators over answers that are choices or booleans.
+
+    A validator that needs an answer not given (or a file, or a filter copier adds) cannot
+    refuse, so partial answers are judged only by the validators they can run.
+    """
+    from jinja2 import StrictUndefined, TemplateError, meta
+    from jinja2.sandbox import SandboxedEnvironment
+
+    with (root / "copier.yml").open("rb") as stream:
+        config = yaml.load(stream, Loader=_Loader)
+    env = SandboxedEnvironment(undefined=StrictUndefined)
+    checks: list[tuple[Any, tuple[str, ...]]] = []
+    for key, spec in config.items():
+        validator = spec.get("validator") if isinstance(spec, dict) else None
+        if key in values and validator and all(v is not None for v in values[key]):
+            try:
+                names = meta.find_undeclared_variables(env.parse(str(validator)))
+                checks.append((env.from_string(str(validator)), tuple(sorted(names))))
+            except TemplateError:
+                continue
+    verdicts: dict[tuple[Any, ...], bool] = {}
+
+    def allows(index: int, given: tuple[tuple[str, Any], ...]) -> bool:
+        if (index, given) not in verdicts:
+            try:
+                verdicts[index, given] = not checks[index][0].render(dict(given)).strip()
+            except (TemplateError, TypeError, ValueError):
+                verdicts[index, given] = True
+        return verdicts[index, given]
+
+    def valid(answers: Answers) -> bool:
+        for index, (_, names) in enumerate(checks):
+            if any(answers.get(name) is None for name in names):
+                continue  # an answer it needs is not given: it cannot refuse
+            if not allows(index, tuple((name, answers[name]) for name in names)):
+                return False
+        return True
+
+    return valid
 
 
 @dataclass(frozen=True)
@@ -84,38 +142,58 @@ def _pairs(row: Sequence[tuple[str, Any]]) -> Iterable[Pair]:
     return itertools.combinations(sorted(row, key=lambda answer: answer[0]), 2)
 
 
-def all_pairs(values: dict[str, tuple[Any, ...]]) -> set[Pair]:
-    """Every pair of values of two different questions (the goal of a pairwise set)."""
+def all_pairs(values: dict[str, tuple[Any, ...]], valid: Valid = _always) -> set[Pair]:
+    """Every allowed pair of values of two different questions (what pairwise must cover)."""
     keys = sorted(values)
     wanted = set()
     for first, second in itertools.combinations(keys, 2):
         for a, b in itertools.product(values[first], values[second]):
-            wanted.add(((first, a), (second, b)))
+            if valid({first: a, second: b}):
+                wanted.add(((first, a), (second, b)))
     return wanted
 
 
-def uncovered(values: dict[str, tuple[Any, ...]], combinations: Iterable[Combination]) -> set[Pair]:
-    """The pairs of values no combination has: empty for a pairwise covering set."""
-    missing = all_pairs(values)
+def uncovered(
+    values: dict[str, tuple[Any, ...]], combinations: Iterable[Combination], valid: Valid = _always
+) -> set[Pair]:
+    """The allowed pairs of values no combination has: empty for a pairwise covering set."""
+    missing = all_pairs(values, valid)
     for combination in combinations:
         missing.difference_update(_pairs(combination.answers))
     return missing
 
 
-def pairwise(values: dict[str, tuple[Any, ...]]) -> list[Combination]:
-    """A pairwise covering set of `values` (allpairspy's greedy algorithm)."""
+def pairwise(values: dict[str, tuple[Any, ...]], valid: Valid = _always) -> list[Combination]:
+    """A pairwise covering set of `values` that `valid` allows (allpairspy's algorithm)."""
     from allpairspy import AllPairs  # type: ignore[import-untyped]
 
     keys = [key for key in values if len(values[key]) > 1]
     fixed = tuple((key, values[key][0]) for key in values if len(values[key]) == 1)
+
+    def allowed(row: Sequence[Any]) -> bool:
+        return valid({**dict(fixed), **dict(zip(keys, row, strict=False))})
+
     if len(keys) < 2:
-        grid = itertools.product(*(values[k] for k in keys))
-        return [Combination(tuple(zip(keys, row, strict=True)) + fixed) for row in grid]
-    rows = AllPairs([list(values[key]) for key in keys])
-    return [Combination(tuple(zip(keys, row, strict=True)) + fixed) for row in rows]
+        rows = [row for row in itertools.product(*(values[k] for k in keys)) if allowed(row)]
+    else:
+        rows = list(AllPairs([list(values[key]) for key in keys], filter_func=allowed))
+    # allpairspy's filtered search can miss a pair: add a row for each one it missed.
+    found = [Combination(tuple(zip(keys, row, strict=True)) + fixed) for row in rows]
+    for (first, a), (second, b) in sorted(uncovered(values, found, valid), key=str):
+        for combination in found:
+            candidate = Combination(
+                tuple(
+                    (k, a if k == first else b if k == second else v)
+                    for k, v in combination.answers
+                )
+            )
+            if valid(candidate.data):
+                found.append(candidate)
+                break
+    return found
 
 
-def render_set(values: dict[str, tuple[Any, ...]]) -> list[Combination]:
+def render_set(values: dict[str, tuple[Any, ...]], valid: Valid = _always) -> list[Combination]:
     """Every combination of the code answers; the other answers spread pairwise across them.
 
     Each exhaustive row takes, from a pairwise set of the other answers, the row that
@@ -123,16 +201,23 @@ def render_set(values: dict[str, tuple[Any, ...]]) -> list[Combination]:
     """
     code = [key for key in values if key in CODE_KEYS]
     other = [key for key in values if key not in CODE_KEYS]
-    fillers = [c.answers for c in pairwise({k: values[k] for k in other})] if other else [()]
-    missing = all_pairs(values)
-    result = []
-    for index, row in enumerate(itertools.product(*(values[k] for k in code))):
+    others = pairwise({k: values[k] for k in other}, valid) if other else []
+    fillers = [c.answers for c in others] or [()]
+    missing = all_pairs(values, valid)
+    unused = list(fillers)
+    result: list[Combination] = []
+    for row in itertools.product(*(values[k] for k in code)):
         base = tuple(zip(code, row, strict=True))
-        # Use every filler once first (their own pairs), then the one adding most new pairs.
-        if index < len(fillers):
-            best = fillers[index]
+        if not valid(dict(base)):
+            continue  # the template's validators refuse it: not a combination to render
+        allowed = [f for f in fillers if valid(dict(base + f))] or fillers
+        # Every filler once first (that covers their own pairs), then the one adding most.
+        fresh = [f for f in allowed if f in unused]
+        if fresh:
+            best = fresh[0]
+            unused.remove(best)
         else:
-            best = max(fillers, key=lambda f: len(missing.intersection(_pairs(base + f))))
+            best = max(allowed, key=lambda f: len(missing.intersection(_pairs(base + f))))
         combination = Combination(base + best)
         missing.difference_update(_pairs(combination.answers))
         result.append(combination)

@@ -18,15 +18,13 @@ import shutil
 import subprocess
 import tempfile
 import time
-import warnings
-from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from pathlib import Path
-from typing import Any
 
 from generator import combos, questions
 from generator.errors import UsageError
-from generator.verify_checks import project_problems, ruff_problems
+from generator.verify_checks import ruff_problems
+from generator.verify_render import render_and_check, worker_init
 from generator.verify_report import Echo, Progress, Result, summary, table, write_junit
 
 #: Not copied with the template: version control, environments and caches.
@@ -65,26 +63,6 @@ def prepare_template(template: str | None, workdir: Path) -> Path:
     return copy
 
 
-def _worker_init() -> None:
-    warnings.simplefilter("ignore")
-    import copier  # noqa: F401  (once per worker, not once per render)
-
-
-def render_and_check(src: str, data: dict[str, Any], dest: str) -> tuple[float, list[str]]:
-    """Render one combination into `dest` and check its files (runs in a worker process)."""
-    import copier
-
-    started = time.monotonic()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            copier.run_copy(src, dest, data=data, defaults=True, quiet=True, unsafe=False)
-    except Exception as error:  # any failure to render is this combination's failure
-        lines = str(error).strip().splitlines() or [type(error).__name__]
-        return time.monotonic() - started, [f"render failed: {lines[0]}"]
-    return time.monotonic() - started, project_problems(Path(dest))
-
-
 def render_level(
     src: Path, todo: list[combos.Combination], out: Path, jobs: int
 ) -> tuple[list[Result], float]:
@@ -94,7 +72,7 @@ def render_level(
     progress = Progress("render", len(todo))
     results: dict[int, Result] = {}
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_init) as pool:
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=worker_init) as pool:
         futures: dict[Future[tuple[float, list[str]]], int] = {
             pool.submit(render_and_check, str(src), c.data, str(out / f"{i:04d}")): i
             for i, c in enumerate(todo)
@@ -120,7 +98,7 @@ def suite_level(
     from generator.verify_suite import Servers, run_suite
 
     started = time.monotonic()
-    _worker_init()
+    worker_init()
     progress = Progress("suite", len(todo))
     with contextlib.ExitStack() as stack:
         servers = Servers(stack)
@@ -153,31 +131,36 @@ def verify(
     render_only: bool = False,
     jobs: int = 2,
     junit: Path | None = None,
+    only: list[str] | None = None,
     echo: Echo = print,
-    suite_filter: Callable[[list[combos.Combination]], list[combos.Combination]] | None = None,
 ) -> int:
-    """Verify a template; print the table; return the exit code (0 passed, 1 failed)."""
+    """Verify a template; print the table; return the exit code (0 passed, 1 failed).
+
+    `only` holds KEY=VALUE answers that every combination keeps: the sub-space to verify.
+    """
     if jobs < 1:
         raise UsageError(f"--jobs {jobs}: must be at least 1")
     with tempfile.TemporaryDirectory(prefix="stackpick-verify-") as tmp:
         workdir = Path(tmp)
         src = prepare_template(template, workdir)
         try:
-            values = combos.answer_values(questions.load(src))
+            asked = questions.load(src)
         except Exception as error:
             first = (str(error).strip().splitlines() or [type(error).__name__])[0]
             message = f"--template {template or src}: unreadable copier.yml: {first}"
             raise UsageError(message) from None
+        values = combos.answer_values(asked)
+        fixed = questions.parse_data(only or [], asked)
+        values.update({key: (value,) for key, value in fixed.items()})
         results, walls = [], {}
+        valid = combos.constraints(src, values)
         rendered, walls["render"] = render_level(
-            src, combos.render_set(values), workdir / "render", jobs
+            src, combos.render_set(values, valid), workdir / "render", jobs
         )
         results += rendered
         shutil.rmtree(workdir / "render", ignore_errors=True)
         if not render_only:
-            todo = combos.pairwise(values)
-            if suite_filter is not None:
-                todo = suite_filter(todo)
+            todo = combos.pairwise(values, valid)
             suited, walls["suite"] = suite_level(src, todo, workdir / "suite", jobs)
             results += suited
     echo(table(results, template))

@@ -33,6 +33,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 
 def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    loader.flatten_mapping(node)  # merge keys (`<<: *anchor`) are not duplicates
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
@@ -102,7 +103,8 @@ def _parse_problems(path: Path, relative: str, text: str) -> list[str]:
             json.loads(text)
     except (yaml.YAMLError, tomllib.TOMLDecodeError, ValueError) as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        return [f"{relative}: invalid {path.suffix[1:].upper()}: {first}"]
+        kind = {".yml": "YAML"}.get(path.suffix, path.suffix[1:].upper())
+        return [f"{relative}: invalid {kind}: {first}"]
     return []
 
 

@@ -49,8 +49,8 @@ class Servers:
     """PostgreSQL and Redis for the projects: from the environment, else started on demand."""
 
     stack: contextlib.ExitStack
-    postgres_url: str | None = os.environ.get("DATABASE_URL")
-    redis_url: str | None = os.environ.get("REDIS_URL")
+    postgres_url: str | None = field(default_factory=lambda: os.environ.get("DATABASE_URL"))
+    redis_url: str | None = field(default_factory=lambda: os.environ.get("REDIS_URL"))
     _lock: Lock = field(default_factory=Lock)
     _count: Iterator[int] = field(default_factory=itertools.count)
 
