@@ -18,7 +18,11 @@ MAX_PRICE = Decimal("99999999.99")
 CENT = Decimal("0.01")
 # The same pattern for the docs (ECMA-262, where `$` is the end) and the check (fullmatch).
 PRICE_PATTERN = r"^[0-9]{1,8}(\.[0-9]{1,2})?$"
-NAME_PATTERN = r"^\s*\S([\s\S]{0,198}\S)?\s*$"
+# Whitespace as JSON Schema's patterns (ECMA-262's \s) know it, and so as the API trims it:
+# Python's str.strip() would also trim \x1c-\x1f and \x85, which the pattern calls text.
+SPACES = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+NAME_PATTERN = rf"^[{SPACES}]*[^{SPACES}]([\s\S]{{0,198}}[^{SPACES}])?[{SPACES}]*$"
+_STRIPPED = SPACES.replace("\u2000-\u200a", "".join(map(chr, range(0x2000, 0x200B))))
 
 NAME_SCHEMA: dict[str, Any] = {"type": "string", "pattern": NAME_PATTERN}
 DESCRIPTION_SCHEMA: dict[str, Any] = {"type": "string", "maxLength": 2000}
@@ -34,8 +38,7 @@ def check_name(value: Any) -> str:
     """The name with surrounding whitespace trimmed: 1 to 200 characters."""
     if not isinstance(value, str):
         raise ValueError("must be a string")
-    # str.strip() trims what the pattern's \s matches (str.isspace), without backtracking.
-    name = value.strip()
+    name = value.strip(_STRIPPED)
     if not 1 <= len(name) <= 200:
         raise ValueError("must be 1 to 200 characters once surrounding spaces are trimmed")
     return name
