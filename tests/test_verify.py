@@ -84,6 +84,7 @@ def test_end_of_file_as_end_of_file_fixer(content: bytes, problem: str | None) -
     [
         ("ok.yaml", "a: 1\nb: [1, 2]\n", None),
         ("dup.yaml", "a: 1\na: 2\n", "invalid YAML"),
+        ("merge.yaml", "x: &x {a: 1, b: 2}\ny:\n  <<: *x\n  b: 3\n", None),
         ("bad.yml", "a: [1\n", "invalid YAML"),
         ("bad.toml", "[x\n", "invalid TOML"),
         ("bad.json", "{,}\n", "invalid JSON"),
