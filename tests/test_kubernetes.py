@@ -508,7 +508,10 @@ def test_readme_explains_deploying_and_the_procfile_mapping(
     item = built[name]
     readme = (item.project / "README.md").read_text()
     assert "## Deploying to Kubernetes" in readme
-    assert "\n\n\n" not in readme
+    start = readme.index("## Deploying to Kubernetes")
+    end = readme.find("\n## ", start)
+    end = len(readme) if end == -1 else end
+    assert "\n\n\n" not in readme[start - 3 : end + 4]  # the section and the lines around it
     assert "kubectl apply -k deploy/kubernetes/overlays/production" in readme
     assert "kubectl create secret generic secrets" in readme
     assert "docker build" in readme
