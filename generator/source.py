@@ -121,7 +121,8 @@ def snapshot(root: Path, version: str = __version__) -> TemplateSource:
     return TemplateSource(src_path=str(repo), vcs_ref=tag)
 
 
-def _is_url(src_path: str) -> bool:
+def is_url(src_path: str) -> bool:
+    """Whether `src_path` is a git URL (copier's forms) rather than a local path."""
     return "://" in src_path or src_path.startswith(("git@", "gh:", "gl:"))
 
 
@@ -138,7 +139,7 @@ def resolve(template: str | None) -> TemplateSource:
         if _is_git_root(root) or snapshotted.vcs_ref != f"v{__version__}":
             return snapshotted  # uncommitted work is published nowhere
         return TemplateSource(snapshotted.src_path, snapshotted.vcs_ref, published_url())
-    if _is_url(template):
+    if is_url(template):
         return TemplateSource(src_path=template, vcs_ref=None)
     path = Path(template).expanduser().resolve()
     if not (path / "copier.yml").is_file() and not (path / "copier.yaml").is_file():
@@ -177,11 +178,11 @@ def portable(source: TemplateSource, commit: str) -> str:
     if source.published:
         return source.published
     path = Path(source.src_path)
-    if _is_url(source.src_path) or not _is_git_root(path):
+    if is_url(source.src_path) or not _is_git_root(path):
         return source.src_path
     origin = git.run("remote", "get-url", "origin", cwd=path)
     url = origin.stdout.decode().strip()
-    if origin.returncode != 0 or not _is_url(url):
+    if origin.returncode != 0 or not is_url(url):
         return source.src_path  # no remote, or another folder on this machine
     pushed = git.run("branch", "--remotes", "--contains", commit, cwd=path)
     if pushed.returncode != 0 or not pushed.stdout.strip():
@@ -191,13 +192,13 @@ def portable(source: TemplateSource, commit: str) -> str:
 
 def _has_revision(src_path: str, commit: str) -> bool:
     """Whether this machine can read template version `commit` from `src_path`."""
-    if _is_url(src_path):
+    if is_url(src_path):
         with tempfile.TemporaryDirectory(prefix="stackpick-reach-") as scratch:
             probe = git.run(
                 "ls-remote", "--quiet", src_path, cwd=Path(scratch), timeout=REACH_TIMEOUT
             )
         return probe.returncode == 0
-    path = Path(src_path)
+    path = Path(src_path).expanduser()  # copier expands `~/...` too
     return (
         path.is_absolute()
         and _is_git_root(path)

@@ -45,7 +45,7 @@ def _recorded_after(recorded: str, used: str, template: str | None) -> str:
     if template is not None or used == recorded:
         return used
     # A local fallback stands in for a published URL this machine could not reach.
-    return recorded if "://" in recorded else used
+    return recorded if source.is_url(recorded) else used
 
 
 def update_project(
