@@ -11,7 +11,7 @@ from generator.errors import UpdateRefused
 from generator.questions import setting
 
 #: The answers file every project records, named once: by `_answers_file` in `copier.yml`.
-ANSWERS_FILE = str(setting("_answers_file") or ".copier-answers.yml")
+ANSWERS_FILE = str(setting("_answers_file"))
 
 
 def read(project: Path) -> dict[str, Any]:

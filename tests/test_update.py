@@ -21,6 +21,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from generator.answers import ANSWERS_FILE
 from generator.errors import UpdateRefused
 from generator.framework_switch import GROWTHS, check_framework_switch
 from generator.matrix import FRAMEWORKS
@@ -152,6 +153,7 @@ def assert_no_rej(project: Path) -> None:
 
 
 def test_recorded_source_is_absolute_and_versioned(project: Path, template_repo: Path) -> None:
+    assert (project / ANSWERS_FILE).is_file(), "the name read from copier.yml's _answers_file"
     answers = answers_of(project)
     assert answers["_src_path"] == str(template_repo)
     assert answers["_commit"] == "v0.1.0"
