@@ -3,7 +3,7 @@
 Each field's JSON schema admits exactly what its check accepts, so that generated clients
 and fuzzers can trust the document:
 
-- `name`: a string of 1 to 200 characters once surrounding whitespace is trimmed;
+- `name`: a string of 1 to 200 characters, not all whitespace, stored trimmed;
 - `description`: a string of at most 2000 characters;
 - `price`: 0 to 99999999.99 with at most two decimals, as a JSON number or as a string of
   digits (`"19.9"`, `"19.90"`);
@@ -21,10 +21,16 @@ PRICE_PATTERN = r"^[0-9]{1,8}(\.[0-9]{1,2})?$"
 # Whitespace as JSON Schema's patterns (ECMA-262's \s) know it, and so as the API trims it:
 # Python's str.strip() would also trim \x1c-\x1f and \x85, which the pattern calls text.
 SPACES = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-NAME_PATTERN = rf"^[{SPACES}]*[^{SPACES}]([\s\S]{{0,198}}[^{SPACES}])?[{SPACES}]*$"
+# Unanchored: somewhere in the name, a character that is not whitespace.
+NAME_PATTERN = rf"[^{SPACES}]"
 _STRIPPED = SPACES.replace("\u2000-\u200a", "".join(map(chr, range(0x2000, 0x200B))))
 
-NAME_SCHEMA: dict[str, Any] = {"type": "string", "pattern": NAME_PATTERN}
+NAME_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 200,
+    "pattern": NAME_PATTERN,
+}
 DESCRIPTION_SCHEMA: dict[str, Any] = {"type": "string", "maxLength": 2000}
 PRICE_SCHEMA: dict[str, Any] = {
     "anyOf": [
@@ -35,12 +41,14 @@ PRICE_SCHEMA: dict[str, Any] = {
 
 
 def check_name(value: Any) -> str:
-    """The name with surrounding whitespace trimmed: 1 to 200 characters."""
+    """1 to 200 characters, not all whitespace; returned with surrounding whitespace trimmed."""
     if not isinstance(value, str):
         raise ValueError("must be a string")
+    if len(value) > 200:
+        raise ValueError("must be at most 200 characters")
     name = value.strip(_STRIPPED)
-    if not 1 <= len(name) <= 200:
-        raise ValueError("must be 1 to 200 characters once surrounding spaces are trimmed")
+    if not name:
+        raise ValueError("must have a character that is not whitespace")
     return name
 
 
