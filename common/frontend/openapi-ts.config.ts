@@ -51,6 +51,31 @@ function stripProse(value: unknown): unknown {
   );
 }
 
+/**
+ * The contract names an item's path `/api/items/{id}` and its ids are integers; a backend
+ * may call the parameter otherwise (`{item_id}`) or accept any string to answer 404 itself.
+ */
+function canonicalPath(path: string): string {
+  return path.replace(/\{[^}]+\}/g, "{id}");
+}
+
+function canonicalParameters(parameters: unknown): unknown {
+  if (!Array.isArray(parameters)) return parameters;
+  return parameters.map((parameter: unknown) =>
+    isObject(parameter) && parameter.in === "path"
+      ? { ...parameter, name: "id", required: true, schema: { type: "integer" } }
+      : parameter,
+  );
+}
+
+function canonicalOperation(operation: unknown): Json {
+  return Object.fromEntries(
+    entries(operation)
+      .filter(([key]) => key !== "security")
+      .map(([key, value]) => [key, key === "parameters" ? canonicalParameters(value) : value]),
+  );
+}
+
 function isContractOperation([key, operation]: [string, unknown]): boolean {
   return (
     METHODS.includes(key) && isObject(operation) && OPERATIONS.has(String(operation.operationId))
@@ -65,15 +90,14 @@ export function normalize(spec: Json): Json {
   const paths = entries(spec.paths)
     .sort(byKey)
     .map(([path, item]): [string, Json] => [
-      path,
+      canonicalPath(path),
       Object.fromEntries([
-        ...entries(item).filter(([key]) => key === "parameters"),
+        ...entries(item)
+          .filter(([key]) => key === "parameters")
+          .map(([key, value]) => [key, canonicalParameters(value)]),
         ...entries(item)
           .filter(isContractOperation)
-          .map(([method, operation]) => [
-            method,
-            Object.fromEntries(entries(operation).filter(([key]) => key !== "security")),
-          ]),
+          .map(([method, operation]) => [method, canonicalOperation(operation)]),
       ]),
     ])
     .filter(([, item]) => Object.keys(item).some((key) => METHODS.includes(key)));
@@ -81,6 +105,8 @@ export function normalize(spec: Json): Json {
   return {
     openapi: spec.openapi,
     info: { title: "API", version: "1" },
+    // The app's own origin, whatever address the document was read from.
+    servers: [{ url: "" }],
     paths: stripProse(Object.fromEntries(paths)),
     components: stripProse({
       ...Object.fromEntries(entries(components).filter(([key]) => key !== "securitySchemes")),
@@ -102,5 +128,10 @@ export default defineConfig({
       },
     },
   },
-  plugins: ["@hey-api/client-fetch", "@hey-api/typescript", "@hey-api/sdk"],
+  plugins: [
+    // Same origin: no base URL of its own (not the one the document was read from).
+    { name: "@hey-api/client-fetch", baseUrl: "" },
+    "@hey-api/typescript",
+    "@hey-api/sdk",
+  ],
 });

@@ -1,5 +1,5 @@
 import { defineConfig, devices } from "@playwright/test";
-import { E2E_PASSWORD, E2E_USERNAME } from "./e2e/user";
+import { E2E_PASSWORD, E2E_USERNAME } from "./e2e/user.js";
 
 // End-to-end tests against the real backend (scripts/backend.mjs: the Procfile's release
 // and web processes) serving the built app: run `npm run build` first.

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { ACCOUNTS, LIVE_UPDATES } from "../src/features";
-import { E2E_PASSWORD, E2E_USERNAME } from "./user";
+import { E2E_PASSWORD, E2E_USERNAME } from "./user.js";
 
 async function logIn(page: Page): Promise<void> {
   await page.goto("/");
