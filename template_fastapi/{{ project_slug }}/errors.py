@@ -5,6 +5,8 @@ import logging
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +32,23 @@ async def server_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """503 while the database cannot be reached (fast: see db.py's timeouts), never a hang."""
+    lost = isinstance(exc, OSError | PoolTimeout | OperationalError | InterfaceError)
+    if not lost and not (isinstance(exc, DBAPIError) and exc.connection_invalidated):
+        return await server_error(request, exc)
+    logger.warning("Database unavailable on %s %s: %r", request.method, request.url.path, exc)
+    return JSONResponse(
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        content={"detail": "The database is unavailable; try again shortly."},
+        headers={"Retry-After": "5"},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on `app`."""
     app.add_exception_handler(RequestValidationError, validation_error)
+    # A refused or lost database connection (asyncpg raises OSError while connecting).
+    for error in (DBAPIError, PoolTimeout, OSError):
+        app.add_exception_handler(error, database_unavailable)
     app.add_exception_handler(Exception, server_error)

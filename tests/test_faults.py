@@ -1,0 +1,325 @@
+"""Outages of the database and of Redis under a served project, as an operator would cause them.
+
+For each framework, a project with websockets, Celery, PostgreSQL and Redis is served from its
+Procfile (`web` with two workers and `worker`, DEBUG=false) against a PostgreSQL and a Redis of
+its own, which the test stops and starts under it (the session's shared servers are never
+touched). The rule every generated project follows (its README's operations section):
+
+- Redis down: a write answers 201 as fast as usual; its websocket event and its Celery task
+  are logged as dropped, never delivered late; once Redis is back, events and tasks flow
+  again without a restart, and websocket clients that reconnect hear every change.
+- PostgreSQL down: `/api/health` answers 503 within 2 s and other endpoints 503 with a
+  `detail`; once it is back, every worker serves again within 10 s, without a restart.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.services import _as_postgres_user, _postgres_bin
+from tests.outside import FRAMEWORKS, ServedProject, start
+from tests.served import procfile, run_process, wait_for_log
+from tests.services import create_database, postgres_server, redis_server, wait_for_port
+
+#: The answers the fault tests add to the outside-in ones: a Celery worker beside the web.
+ANSWERS = {"background_tasks": "celery"}
+#: How fast a request must be answered during an outage, and full service must return after.
+FAST = 2.0
+RECOVERY = 10.0
+
+#: Run inside a project (`python -c LISTENER PORT`): a websocket client of /ws/items that
+#: reconnects by itself, printing "open" on each connection and every message it receives.
+LISTENER = """
+import asyncio, sys
+import websockets
+
+async def main(port):
+    while True:
+        try:
+            async with websockets.connect(f"ws://127.0.0.1:{port}/ws/items", open_timeout=2) as ws:
+                print("open", flush=True)
+                async for raw in ws:
+                    print(raw, flush=True)
+        except Exception as exc:
+            print("closed", type(exc).__name__, flush=True)
+        await asyncio.sleep(0.5)
+
+asyncio.run(main(int(sys.argv[1])))
+"""
+
+
+class Postgres:
+    """A private PostgreSQL cluster that can be stopped and started again on its port."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.port = int(url.rpartition("/")[0].rsplit(":", 1)[1])
+        self.run_as = _as_postgres_user()
+        shown = subprocess.run(
+            [
+                *(_postgres_bin("psql"), "-h", "127.0.0.1", "-p", str(self.port)),
+                *("-U", "stackpick", "-Atc", "SHOW data_directory", "postgres"),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        self.data = Path(shown.stdout.strip())
+
+    def _pg_ctl(self, *args: str) -> None:
+        subprocess.run(
+            [_postgres_bin("pg_ctl"), "-D", str(self.data), *args],
+            check=True,
+            capture_output=True,
+            user=self.run_as.get("user"),
+            group=self.run_as.get("group"),
+        )
+
+    def stop(self) -> None:
+        """Stop the server; the clients' connections are cut ("fast" shutdown)."""
+        self._pg_ctl("-m", "fast", "-w", "stop")
+
+    def start(self) -> None:
+        """Start the server again on the same port and wait until it accepts connections."""
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.data.parent} -c fsync=off"
+        log = str(self.data.parent / "postgres.log")
+        self._pg_ctl("-l", log, "-w", "-o", f"{options} -c max_connections=200", "start")
+        wait_for_port(self.port)
+
+
+class Redis:
+    """A private Redis that can be stopped and started again on its port."""
+
+    def __init__(self, url: str, workdir: Path) -> None:
+        self.url = url
+        self.port = int(url.rpartition("/")[0].rsplit(":", 1)[1])
+        self.workdir = workdir
+        self.restarted: subprocess.Popen[bytes] | None = None
+
+    def stop(self) -> None:
+        """Shut the server down (connections are cut)."""
+        subprocess.run(
+            ["redis-cli", "-p", str(self.port), "shutdown", "nosave"],
+            check=False,
+            capture_output=True,
+        )
+        if self.restarted is not None:
+            self.restarted.wait(timeout=10)
+            self.restarted = None
+        deadline = time.monotonic() + 10
+        while _listening(self.port):
+            assert time.monotonic() < deadline, "Redis did not stop"
+            time.sleep(0.05)
+
+    def start(self) -> None:
+        """Start a server again on the same port."""
+        binary = shutil.which("redis-server")
+        assert binary is not None
+        self.restarted = subprocess.Popen(
+            [
+                *(binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""),
+                *("--appendonly", "no", "--dir", str(self.workdir)),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port)
+
+    def close(self) -> None:
+        """Stop a server this object started."""
+        if self.restarted is not None:
+            self.restarted.terminate()
+            self.restarted.wait(timeout=10)
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@contextmanager
+def redis_control(workdir: Path) -> Iterator[Redis]:
+    """A private Redis server that the test may stop and start."""
+    with redis_server(workdir) as url:
+        redis = Redis(url, workdir)
+        try:
+            yield redis
+        finally:
+            redis.close()
+
+
+def timed(call: Callable[[], tuple[int, dict[str, str], Any]]) -> tuple[int, Any, float]:
+    """Status, body and seconds of one request."""
+    began = time.monotonic()
+    status, _, body = call()
+    return status, body, time.monotonic() - began
+
+
+def listener_events(log: Path) -> list[dict[str, Any]]:
+    """The websocket messages the listener printed so far."""
+    return [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+
+
+def wait_until(check: Callable[[], bool], timeout: float, what: str, log: Path) -> float:
+    """Seconds until `check()` holds; fail with the log's tail after `timeout`."""
+    began = time.monotonic()
+    while not check():
+        assert time.monotonic() - began < timeout, f"{what}:\n{log.read_text()[-6000:]}"
+        time.sleep(0.2)
+    return time.monotonic() - began
+
+
+def create(project: ServedProject, name: str) -> tuple[int, Any, float]:
+    """POST /api/items as the staff user."""
+    item = {"name": name, "price": "1.00"}
+    return timed(lambda: project.server.json("POST", "/api/items", item, project.token))
+
+
+def check_redis_outage(
+    project: ServedProject,
+    redis: Redis,
+    listener: Path,
+    worker_log: Path,
+    timings: dict[str, float],
+) -> None:
+    """Writes succeed fast without Redis; their event and task are logged as dropped."""
+    # In service first: a write's event reaches the client and its task the worker.
+    status, body, _ = create(project, "before-outage")
+    assert status == 201, body
+    wait_until(
+        lambda: body["id"] in {event["item"]["id"] for event in listener_events(listener)},
+        RECOVERY,
+        "no websocket event before the outage",
+        listener,
+    )
+    wait_for_log(worker_log, "before-outage", timeout=RECOVERY)
+
+    redis.stop()
+    during, seconds = [], []
+    for n in range(4):  # Several, so both web workers meet the outage.
+        status, body, took = create(project, f"during-outage-{n}")
+        assert status == 201, body
+        during.append(body["id"])
+        seconds.append(round(took, 2))
+    timings["write_without_redis_s"] = max(seconds)
+    assert max(seconds) < FAST, f"writes took {seconds} s with Redis down"
+    status, _, body = project.server.request("GET", f"/api/items/{during[0]}")
+    assert status == 200, body
+    log = project.log.read_text()
+    for item_id in during:
+        assert f"websocket event created of item {item_id} dropped" in log, log[-6000:]
+        assert f"task of item {item_id} dropped" in log, log[-6000:]
+
+    redis.start()
+    began = time.monotonic()
+    after: list[int] = []
+
+    def event_arrived() -> bool:
+        status, body, _ = create(project, f"after-outage-{len(after)}")
+        assert status == 201, body
+        after.append(body["id"])
+        time.sleep(0.5)
+        heard = {event["item"]["id"] for event in listener_events(listener)}
+        return bool(heard & set(after))
+
+    wait_until(event_arrived, RECOVERY, "no websocket event after Redis came back", listener)
+    # Every worker publishes again: each of the next writes reaches the client.
+    more = [create(project, f"after-outage-more-{n}")[1]["id"] for n in range(4)]
+    wait_until(
+        lambda: set(more) <= {event["item"]["id"] for event in listener_events(listener)},
+        RECOVERY,
+        "some web worker no longer publishes websocket events",
+        listener,
+    )
+    wait_until(
+        lambda: "after-outage-more-3" in worker_log.read_text(),
+        RECOVERY,
+        "the Celery worker never ran a task queued after Redis came back",
+        worker_log,
+    )
+    timings["events_and_tasks_back_after_redis_s"] = round(time.monotonic() - began, 2)
+    heard = {event["item"]["id"] for event in listener_events(listener)}
+    assert not heard & set(during), "an event logged as dropped was delivered"
+    assert "during-outage" not in worker_log.read_text(), "a task logged as dropped was run"
+
+
+def check_database_outage(
+    project: ServedProject, postgres: Postgres, timings: dict[str, float]
+) -> None:
+    """Every endpoint answers 503 fast without the database; service returns by itself."""
+    postgres.stop()
+    server, seconds = project.server, []
+    for _ in range(3):  # Several, so both web workers meet the outage.
+        status, body, took = timed(lambda: server.request("GET", "/api/health"))
+        assert status == 503, body
+        assert (body["status"], body["database"]) == ("error", "error")
+        assert body["detail"]
+        seconds.append(round(took, 2))
+        status, body, took = timed(lambda: server.request("GET", "/api/items"))
+        assert status == 503, body
+        assert body["detail"]
+        seconds.append(round(took, 2))
+        status, body, took = create(project, "no-database")
+        assert status == 503, body
+        assert body["detail"]
+        seconds.append(round(took, 2))
+    timings["answer_without_database_s"] = max(seconds)
+    assert max(seconds) < FAST, f"requests took {seconds} s with PostgreSQL down"
+
+    postgres.start()
+    streak = 0
+
+    def served() -> bool:
+        nonlocal streak
+        ok = (
+            server.request("GET", "/api/health")[0] == 200
+            and server.request("GET", "/api/items")[0] == 200
+            and create(project, "database-back")[0] == 201
+        )
+        streak = streak + 1 if ok else 0
+        return streak >= 6  # Six rounds in a row: every worker serves again.
+
+    seconds = wait_until(
+        served, RECOVERY, "no full service after PostgreSQL came back", project.log
+    )
+    timings["full_service_after_database_s"] = round(seconds, 2)
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_outages(
+    framework: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> None:
+    """Redis, then PostgreSQL, stopped and started under a served project."""
+    workdir = tmp_path_factory.mktemp(f"faults-{framework}")
+    timings: dict[str, float] = {}
+    with ExitStack() as stack:
+        postgres = Postgres(stack.enter_context(postgres_server()))
+        redis = stack.enter_context(redis_control(workdir))
+        env = {"DATABASE_URL": create_database(postgres.url, "faults"), "REDIS_URL": redis.url}
+        project = start(stack, workdir, framework, "postgresql", env, ANSWERS)
+        worker_log = workdir / "worker.log"
+        worker = procfile(project.project)["worker"]
+        stack.enter_context(run_process(project.project, worker, worker_log, **project.env))
+        wait_for_log(worker_log, "ready.")
+        listener = workdir / "listener.log"
+        script = f"python -c {shlex.quote(LISTENER)} {project.server.port}"
+        stack.enter_context(run_process(project.project, script, listener))
+        wait_for_log(listener, "open", timeout=20)
+
+        check_redis_outage(project, redis, listener, worker_log, timings)
+        check_database_outage(project, postgres, timings)
+    print(f"\n{framework}: {timings}", file=sys.stderr)
+    request.node.user_properties.extend(timings.items())
