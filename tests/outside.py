@@ -156,3 +156,40 @@ def served_factory(
         return cache[key]
 
     return serve
+
+
+#: Run inside a FastAPI project (`python -c ADD_USER_FASTAPI SLUG USERNAME PASSWORD`).
+ADD_USER_FASTAPI = """
+import asyncio, importlib, sys
+
+slug, username, password = sys.argv[1:]
+db = importlib.import_module(f"{slug}.db")
+service = importlib.import_module(f"{slug}.users.service")
+
+async def main():
+    async with db.SessionMaker() as session:
+        await service.user_create(
+            session, username=username, email=f"{username}@example.com", password=password
+        )
+    await db.engine.dispose()
+
+asyncio.run(main())
+"""
+
+#: Run by `manage.py shell -c` with USERNAME and PASSWORD in the environment.
+ADD_USER_DJANGO = (
+    "import os; from django.contrib.auth import get_user_model; "
+    "get_user_model().objects.create_user(os.environ['USERNAME'], "
+    "f\"{os.environ['USERNAME']}@example.com\", os.environ['PASSWORD'])"
+)
+
+
+def add_user(served: ServedProject, username: str, password: str) -> None:
+    """A user who is not staff, made through the project's own code (owns only their items)."""
+    if served.framework == "fastapi":
+        slug = served.answers["project_slug"]
+        command = ["uv", "run", "python", "-c", ADD_USER_FASTAPI, slug, username, password]
+        run(command, served.project, **served.env)
+    else:
+        command = [*served.manage(), "shell", "-c", ADD_USER_DJANGO]
+        run(command, served.project, **{**served.env, "USERNAME": username, "PASSWORD": password})

@@ -1,0 +1,150 @@
+"""Schemathesis against every framework's served API: its OpenAPI document tells the truth.
+
+Each run uses all of schemathesis's checks: no 5xx, every response matches its documented
+schema and status code, no request the schema forbids is accepted and none it allows is
+refused, `Allow` headers list the documented methods, and so on. Runs are seeded (a failure
+reproduces with the same seed, shown in the output) and capped in examples and time.
+
+The same document names every operation and schema the contract's way in all three
+frameworks, so that one generated client works against any of them.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.outside import FRAMEWORKS, ServedFactory, ServedProject, add_user
+from tests.served import bearer_token
+
+SEED = 20261130
+#: Per operation, and for the whole run: 8 operations x 3 phases within about half a minute.
+MAX_EXAMPLES = 20
+MAX_SECONDS = 30
+FUZZ_USER = "fuzzer"
+FUZZ_PASSWORD = "fuzzer-secret-1"
+
+CASES = [
+    *[(framework, "sqlite", auth) for framework in FRAMEWORKS for auth in ("token", "anonymous")],
+    *[(framework, "postgresql", "token") for framework in FRAMEWORKS],
+]
+
+OPERATIONS = {
+    ("get", "/api/health"): "health",
+    ("post", "/api/auth/token"): "auth_token",
+    ("get", "/api/users/me"): "users_me",
+    ("get", "/api/items"): "items_list",
+    ("post", "/api/items"): "items_create",
+    ("get", "/api/items/{item_id}"): "items_read",
+    ("patch", "/api/items/{item_id}"): "items_update",
+    ("delete", "/api/items/{item_id}"): "items_delete",
+}
+SCHEMAS = {
+    "Item",
+    "ItemCreate",
+    "ItemUpdate",
+    "ItemPage",
+    "Token",
+    "User",
+    "Health",
+    "Error",
+    "ValidationError",
+}
+
+
+def fuzz_token(project: ServedProject) -> str:
+    """A bearer token of a user who is not staff: the fuzzer changes only its own items."""
+    if "fuzz_token" not in project.extra:
+        add_user(project, FUZZ_USER, FUZZ_PASSWORD)
+        project.extra["fuzz_token"] = bearer_token(project.server, FUZZ_USER, FUZZ_PASSWORD)
+    return str(project.extra["fuzz_token"])
+
+
+def schemathesis(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run stackpick's schemathesis (a dev dependency) as its CLI."""
+    command = [str(Path(sys.executable).with_name("schemathesis")), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("framework", "database", "auth"), CASES, ids=["-".join(case) for case in CASES]
+)
+def test_schemathesis_finds_no_failure(
+    served: ServedFactory, framework: str, database: str, auth: str, tmp_path: Path
+) -> None:
+    project = served(framework, database)
+    headers = ["--header", "X-Forwarded-Proto: https"]
+    if auth == "token":
+        headers += ["--header", f"Authorization: Bearer {fuzz_token(project)}"]
+
+    result = schemathesis(
+        "run",
+        f"{project.server.base}/api/openapi.json",
+        "--checks=all",
+        f"--seed={SEED}",
+        f"--max-examples={MAX_EXAMPLES}",
+        f"--max-time={MAX_SECONDS}",
+        "--workers=1",
+        "--request-timeout=20",
+        "--report=junit",
+        f"--report-dir={tmp_path}",
+        *headers,
+    )
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-30000:]
+    tested = re.search(r"(\d+) generated, (\d+) passed", output)
+    assert tested, output[-3000:]
+    assert int(tested[1]) == int(tested[2]) > 100, tested[0]
+
+
+def _document(project: ServedProject) -> dict[str, Any]:
+    status, _, document = project.server.request("GET", "/api/openapi.json")
+    assert status == 200
+    assert isinstance(document, dict)
+    return document
+
+
+def _refs(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        own = {node["$ref"].rpartition("/")[2]} if "$ref" in node else set()
+        return own.union(*(_refs(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_refs(value) for value in node))
+    return set()
+
+
+def test_every_framework_documents_the_contracts_names(served: ServedFactory) -> None:
+    """One generated client fits all three: same operation ids, same schema names."""
+    for framework in FRAMEWORKS:
+        document = _document(served(framework, "sqlite"))
+        operations = {
+            (method, path): operation
+            for path, methods in document["paths"].items()
+            for method, operation in methods.items()
+        }
+        ids = {key: operation["operationId"] for key, operation in operations.items()}
+        assert ids == OPERATIONS, framework
+        assert set(document["components"]["schemas"]) >= SCHEMAS, framework
+        for (method, path), operation in operations.items():
+            responses = operation["responses"]
+            errors = {code: _refs(body) for code, body in responses.items() if code >= "400"}
+            assert errors.get("422", {"ValidationError"}) == {"ValidationError"}, (framework, path)
+            for code, refs in errors.items():
+                if code not in ("422", "503"):
+                    assert refs == {"Error"}, (framework, method, path, code)
+            assert "401" in responses, (framework, method, path)
+        request = operations[("post", "/api/items")]["requestBody"]["content"]
+        assert _refs(request) == {"ItemCreate"}, framework
+        update = operations[("patch", "/api/items/{item_id}")]["requestBody"]["content"]
+        assert _refs(update) == {"ItemUpdate"}, framework
+        assert _refs(operations[("get", "/api/items")]["responses"]["200"]) == {"ItemPage"}
+        item_create = document["components"]["schemas"]["ItemCreate"]["properties"]
+        price = item_create["price"]["anyOf"]
+        assert {choice["type"] for choice in price} == {"number", "string"}, framework
