@@ -263,13 +263,15 @@ def _serve_from_procfile(
     env: dict[str, str],
 ) -> None:
     commands = procfile(project)
-    assert commands["release"] == "python manage.py migrate --noinput"
+    # The Procfile alone serves every page: release migrates and collects the static files.
+    assert commands["release"] == (
+        "python manage.py migrate --noinput && python manage.py collectstatic --noinput"
+    )
     assert "config.asgi:application" in commands["web"]
     assert "0.0.0.0:$PORT" in commands["web"]
     assert ("worker" in commands) == (answers["background_tasks"] == "celery")
     prod = {"DEBUG": "false", **env}
     run(["uv", "run", "sh", "-c", commands["release"]], project, **prod)
-    run([*MANAGE, "collectstatic", "--noinput"], project, **prod)
     token = None
     if answers["auth"] != "none":
         run(
