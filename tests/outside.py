@@ -158,6 +158,56 @@ def served_factory(
     return serve
 
 
+def add_staff_user(served: ServedProject, username: str, password: str) -> None:
+    """Another staff user, made the contract's way (tests change its password, not admin's)."""
+    command = [*served.manage(), "createsuperuser", "--username", username]
+    command += ["--email", f"{username}@example.com"]
+    if served.framework != "fastapi":
+        command.insert(len(served.manage()) + 1, "--noinput")
+    key = "SUPERUSER_PASSWORD" if served.framework == "fastapi" else "DJANGO_SUPERUSER_PASSWORD"
+    run(command, served.project, **{**served.env, key: password})
+
+
+#: Run inside a FastAPI project (`python -c SET_PASSWORD_FASTAPI SLUG USERNAME PASSWORD`).
+SET_PASSWORD_FASTAPI = """
+import asyncio, importlib, sys
+from sqlalchemy import update
+
+slug, username, password = sys.argv[1:]
+db = importlib.import_module(f"{slug}.db")
+security = importlib.import_module(f"{slug}.security")
+User = importlib.import_module(f"{slug}.users.models").User
+
+async def main():
+    async with db.SessionMaker() as session:
+        hashed = security.hash_password(password)
+        query = update(User).where(User.username == username).values(hashed_password=hashed)
+        assert (await session.execute(query)).rowcount == 1
+        await session.commit()
+    await db.engine.dispose()
+
+asyncio.run(main())
+"""
+
+#: Run by `manage.py shell -c` with USERNAME and PASSWORD in the environment.
+SET_PASSWORD_DJANGO = (
+    "import os; from django.contrib.auth import get_user_model; "
+    "user = get_user_model().objects.get(username=os.environ['USERNAME']); "
+    "user.set_password(os.environ['PASSWORD']); user.save()"
+)
+
+
+def set_password(served: ServedProject, username: str, password: str) -> None:
+    """Change a user's password from outside the web process, as an operator would."""
+    if served.framework == "fastapi":
+        slug = served.answers["project_slug"]
+        command = ["uv", "run", "python", "-c", SET_PASSWORD_FASTAPI, slug, username, password]
+        run(command, served.project, **{**served.env})
+    else:
+        command = [*served.manage(), "shell", "-c", SET_PASSWORD_DJANGO]
+        run(command, served.project, **{**served.env, "USERNAME": username, "PASSWORD": password})
+
+
 #: Run inside a FastAPI project (`python -c ADD_USER_FASTAPI SLUG USERNAME PASSWORD`).
 ADD_USER_FASTAPI = """
 import asyncio, importlib, sys

@@ -40,6 +40,8 @@ def validate(
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Django REST framework's handler, with invalid input turned into a 422."""
+    if isinstance(exc, RecursionError):  # JSON nested deeper than the parser can follow
+        exc = exceptions.ParseError("JSON parse error - nested too deeply")
     if isinstance(exc, exceptions.ParseError):
         problem = {"loc": ["body"], "msg": str(exc.detail), "type": "json_invalid"}
         return Response({"detail": [problem]}, status=UNPROCESSABLE)

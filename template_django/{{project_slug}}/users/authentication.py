@@ -8,7 +8,7 @@ from rest_framework.request import Request
 
 from .models import User
 from .selectors import user_get_active
-from .tokens import TokenError, token_verify
+from .tokens import TokenError, token_user_is_current, token_verify
 
 if TYPE_CHECKING:  # drf_spectacular.openapi imports this module through DRF's settings.
     from drf_spectacular.openapi import AutoSchema
@@ -27,10 +27,12 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid Authorization header.")
         try:
             token = parts[1].decode()
-            user = user_get_active(user_id=token_verify(token))
+            claims = token_verify(token)
         except (UnicodeError, TokenError):
             raise exceptions.AuthenticationFailed("Invalid or expired token.") from None
-        if user is None:
+        user = user_get_active(user_id=claims.user_id)
+        # Deactivated users' tokens, and tokens from before a password change, are refused.
+        if user is None or not token_user_is_current(user=user, claims=claims):
             raise exceptions.AuthenticationFailed("Invalid or expired token.")
         return user, token
 

@@ -1,0 +1,1 @@
+../../../template_fastapi/{{ project_slug }}/protect.py
