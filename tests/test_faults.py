@@ -196,16 +196,20 @@ def check_redis_outage(
     timings: dict[str, float],
 ) -> None:
     """Writes succeed fast without Redis; their event and task are logged as dropped."""
-    # In service first: a write's event reaches the client and its task the worker.
-    status, body, _ = create(project, "before-outage")
-    assert status == 201, body
+    # In service first (both web workers): every write's event reaches the client and its
+    # task the worker.
+    before = []
+    for n in range(4):
+        status, body, _ = create(project, f"before-outage-{n}")
+        assert status == 201, body
+        before.append(body["id"])
     wait_until(
-        lambda: body["id"] in {event["item"]["id"] for event in listener_events(listener)},
+        lambda: set(before) <= {event["item"]["id"] for event in listener_events(listener)},
         RECOVERY,
-        "no websocket event before the outage",
+        "websocket events missing before the outage",
         listener,
     )
-    wait_for_log(worker_log, "before-outage", timeout=RECOVERY)
+    wait_for_log(worker_log, "before-outage-3", timeout=RECOVERY)
 
     redis.stop()
     during, seconds = [], []
