@@ -4,8 +4,9 @@
 temporary clone of it: there copier merges the template's changes with the team's edits
 (`update_copier`), stackpick takes back what copier would have lost and sorts every file
 into the report (`update_changes`), and only then is the result copied into the project
-(`update_apply`). `check_project` does the same in the clone and reports whether the
-project lags behind its template.
+(`update_apply`). With `pretend` or `check` the result is only reported: whether the
+project lags behind its template (`stackpick update --check`), and what updating would do.
+Where the template versions come from on this machine is `source.locate`'s job.
 """
 
 from __future__ import annotations
