@@ -12,7 +12,8 @@ downloaded: STACKPICK_CHROMIUM names another binary) opens the pages of projects
 
 and keeps a screenshot of every page it visits in
 `<pytest's base temporary folder>/screenshots/<framework>-<database>/` (with pytest's
-defaults: /tmp/pytest-of-$USER/pytest-current/screenshots/).
+defaults: /tmp/pytest-of-$USER/pytest-current/screenshots/; pytest keeps the last three
+base folders, so STACKPICK_SCREENSHOTS=DIR keeps them in DIR/screenshots/ instead).
 
 HTTPS: the served `web` redirects plain HTTP to HTTPS (DEBUG=false) and expects a
 TLS-terminating proxy that sends `X-Forwarded-Proto: https`. A browser speaking plain HTTP
@@ -152,7 +153,9 @@ def sites(
                 server = stack.enter_context(
                     serve_web(project.project, web, log, WEB_CONCURRENCY=workers, **env)
                 )
-                shots = tmp_path_factory.getbasetemp() / "screenshots" / f"{framework}-{database}"
+                shots_root = os.environ.get("STACKPICK_SCREENSHOTS")
+                root = Path(shots_root) if shots_root else tmp_path_factory.getbasetemp()
+                shots = root / "screenshots" / f"{framework}-{database}"
                 shots.mkdir(parents=True, exist_ok=True)
                 cache[framework, database] = Site(project, server, shots)
             return cache[framework, database]
