@@ -94,20 +94,26 @@ def render_level(
 def suite_level(
     src: Path, todo: list[combos.Combination], out: Path, jobs: int
 ) -> tuple[list[Result], float]:
-    """Render, sync and test every combination in `todo`, `jobs` at a time."""
+    """Render, sync and test every combination in `todo`, `jobs` projects at a time.
+
+    The (few) renders happen one by one in this process; the suites then run side by side,
+    and each project is deleted once its suite has run (its environment is large).
+    """
     from generator.verify_suite import Servers, run_suite
 
     started = time.monotonic()
-    worker_init()
     progress = Progress("suite", len(todo))
+    rendered = []
+    for index, combination in enumerate(todo):
+        seconds, problems = render_and_check(str(src), combination.data, str(out / f"{index:04d}"))
+        rendered.append((seconds, problems))
     with contextlib.ExitStack() as stack:
         servers = Servers(stack)
 
         def one(index: int) -> Result:
-            combination = todo[index]
+            combination, project = todo[index], out / f"{index:04d}"
             begun = time.monotonic()
-            project = out / f"{index:04d}"
-            _, problems = render_and_check(str(src), combination.data, str(project))
+            seconds, problems = rendered[index]
             if not problems:
                 try:
                     env = servers.env(combination.data)
@@ -115,7 +121,8 @@ def suite_level(
                     problems = [f"could not start PostgreSQL or Redis: {error}"]
                 else:
                     problems = run_suite(project, env)
-            return Result("suite", combination, time.monotonic() - begun, problems)
+            shutil.rmtree(project, ignore_errors=True)
+            return Result("suite", combination, seconds + time.monotonic() - begun, problems)
 
         results: list[Result] = []
         with ThreadPoolExecutor(jobs) as pool:

@@ -163,6 +163,14 @@ def test_bad_input_is_one_line_and_exit_2(args: list[str], naming: str) -> None:
     assert naming in lines[0]
 
 
+def test_verify_is_listed_and_has_help() -> None:
+    assert "verify" in runner.invoke(app, ["--help"]).stdout
+    result = runner.invoke(app, ["verify", "--help"])
+    assert result.exit_code == 0
+    for option in ("--template", "--render-only", "--jobs", "--junit", "--only"):
+        assert option in result.stdout
+
+
 def test_a_template_without_copier_yml_is_refused(tmp_path: Path) -> None:
     (tmp_path / "README.md").write_text("not a template\n")
     result = runner.invoke(app, ["verify", "--template", str(tmp_path)])
