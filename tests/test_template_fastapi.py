@@ -147,6 +147,8 @@ def _assert_no_jinja(project: Path) -> None:
         relative = path.relative_to(project)
         assert not path.name.endswith(".jinja"), relative
         assert "{" not in str(relative), relative
+        if path.suffix == ".ico":
+            continue  # the favicon: binary, copied as it is
         text = path.read_text()
         jinja_only = ("{%-", "-%}", "_copier_conf", "project_slug")
         markers = jinja_only if path.suffix in BRACES_ALLOWED else ("{{", "{%", "{#")
