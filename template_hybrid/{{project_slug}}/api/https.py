@@ -1,1 +1,1 @@
-../../../template_fastapi/{{ project_slug }}/https.py
+../../../common/https.py
