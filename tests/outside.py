@@ -32,7 +32,7 @@ from tests.served import Server, bearer_token, procfile, serve_web
 
 FRAMEWORKS = ("django", "fastapi", "hybrid")
 USERNAME = "admin"
-PASSWORD = "admin-secret-1"
+PASSWORD = "violet-kettle-93"  # unlike the username: FastAPI refuses similar passwords
 EMAIL = "admin@example.com"
 
 #: Every option that changes what is served, on: admin, websockets, sessions and tokens,

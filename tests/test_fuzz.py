@@ -23,11 +23,15 @@ from tests.outside import FRAMEWORKS, ServedFactory, ServedProject, add_user
 from tests.served import bearer_token
 
 SEED = 20261130
-#: Per operation, and for the whole run: 8 operations x 3 phases within about half a minute.
+#: Per operation, and for the whole run: 8 operations x 3 phases (coverage, fuzzing,
+#: stateful) in at most 25 s, so the nine runs take about 4 minutes on top of serving the
+#: six projects, which every outside-in test shares. How many cases fit depends on the
+#: machine's load: at least three per operation, or the run says too little.
 MAX_EXAMPLES = 20
-MAX_SECONDS = 30
+MAX_SECONDS = 25
+MIN_CASES = 24
 FUZZ_USER = "fuzzer"
-FUZZ_PASSWORD = "fuzzer-secret-1"
+FUZZ_PASSWORD = "amber-window-58"
 
 CASES = [
     *[(framework, "sqlite", auth) for framework in FRAMEWORKS for auth in ("token", "anonymous")],
@@ -101,7 +105,7 @@ def test_schemathesis_finds_no_failure(
     assert result.returncode == 0, output[-30000:]
     tested = re.search(r"(\d+) generated, (\d+) passed", output)
     assert tested, output[-3000:]
-    assert int(tested[1]) == int(tested[2]) > 100, tested[0]
+    assert int(tested[1]) == int(tested[2]) >= MIN_CASES, tested[0]
 
 
 def _document(project: ServedProject) -> dict[str, Any]:

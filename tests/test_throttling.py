@@ -48,7 +48,7 @@ def test_the_token_endpoint_throttles_failures_and_a_success_resets_them(
     served: ServedFactory, framework: str, database: str
 ) -> None:
     project = served(framework, database)
-    username, password = f"guesser{next(_users)}", "guesser-secret-1"
+    username, password = f"guesser{next(_users)}", "amber-window-58"
     add_user(project, username, password)
 
     for _ in range(LIMIT - 1):
