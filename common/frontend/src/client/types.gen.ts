@@ -4,35 +4,30 @@ export type ClientOptions = {
     baseUrl: `${string}://${string}` | (string & {});
 };
 
-export type CredentialsRequest = {
-    username: string;
-    password: string;
-};
-
 export type Error = {
     detail: string;
 };
 
 export type Health = {
-    status: string;
-    database: string;
-    detail?: string;
+    status?: 'ok' | 'error';
+    database?: 'ok' | 'error';
+    detail?: string | null;
 };
 
 export type Item = {
-    readonly id: number;
+    id: number;
     name: string;
-    description?: string;
+    description: string;
     price: string;
-    in_stock?: boolean;
-    readonly owner: string | null;
-    readonly created_at: string;
+    in_stock: boolean;
+    owner: string | null;
+    created_at: string;
 };
 
-export type ItemInputRequest = {
+export type ItemCreate = {
     name: string;
     description?: string;
-    price: string;
+    price: number | string;
     in_stock?: boolean;
 };
 
@@ -43,66 +38,57 @@ export type ItemPage = {
     offset: number;
 };
 
-export type PatchedItemInputRequest = {
+export type ItemUpdate = {
     name?: string;
     description?: string;
-    price?: string;
+    price?: number | string;
     in_stock?: boolean;
-};
-
-export type Problem = {
-    loc: Array<string>;
-    msg: string;
-    type: string;
 };
 
 export type Token = {
     access_token: string;
-    token_type: string;
+    token_type?: 'bearer';
     expires_in: number;
 };
 
-export type User = {
-    readonly id: number;
+export type TokenRequest = {
+    grant_type?: string | null;
     username: string;
-    email?: string | string;
-    is_staff?: boolean;
+    password: string;
+    scope?: string;
+    client_id?: string | null;
+    client_secret?: string | null;
+};
+
+export type User = {
+    id: number;
+    username: string;
+    email: string;
+    is_staff: boolean;
 };
 
 export type ValidationError = {
-    detail: Array<Problem>;
+    detail: Array<ValidationErrorEntry>;
 };
 
-export type ItemWritable = {
-    name: string;
-    description?: string;
-    price: string;
-    in_stock?: boolean;
-};
-
-export type ItemPageWritable = {
-    items: Array<ItemWritable>;
-    total: number;
-    limit: number;
-    offset: number;
-};
-
-export type UserWritable = {
-    username: string;
-    email?: string | string;
-    is_staff?: boolean;
+export type ValidationErrorEntry = {
+    loc: Array<string | number>;
+    msg: string;
+    type: string;
 };
 
 export type AuthTokenData = {
-    body: CredentialsRequest;
+    body: TokenRequest;
     path?: never;
     query?: never;
     url: '/api/auth/token';
 };
 
 export type AuthTokenErrors = {
+    400: Error;
     401: Error;
     422: ValidationError;
+    429: Error;
 };
 
 export type AuthTokenError = AuthTokenErrors[keyof AuthTokenErrors];
@@ -121,6 +107,7 @@ export type HealthData = {
 };
 
 export type HealthErrors = {
+    401: Error;
     503: Health;
 };
 
@@ -143,6 +130,7 @@ export type ItemsListData = {
 };
 
 export type ItemsListErrors = {
+    401: Error;
     422: ValidationError;
 };
 
@@ -155,13 +143,14 @@ export type ItemsListResponses = {
 export type ItemsListResponse = ItemsListResponses[keyof ItemsListResponses];
 
 export type ItemsCreateData = {
-    body: ItemInputRequest;
+    body: ItemCreate;
     path?: never;
     query?: never;
     url: '/api/items';
 };
 
 export type ItemsCreateErrors = {
+    400: Error;
     401: Error;
     422: ValidationError;
 };
@@ -187,6 +176,7 @@ export type ItemsDeleteErrors = {
     401: Error;
     403: Error;
     404: Error;
+    422: ValidationError;
 };
 
 export type ItemsDeleteError = ItemsDeleteErrors[keyof ItemsDeleteErrors];
@@ -207,7 +197,9 @@ export type ItemsReadData = {
 };
 
 export type ItemsReadErrors = {
+    401: Error;
     404: Error;
+    422: ValidationError;
 };
 
 export type ItemsReadError = ItemsReadErrors[keyof ItemsReadErrors];
@@ -219,7 +211,7 @@ export type ItemsReadResponses = {
 export type ItemsReadResponse = ItemsReadResponses[keyof ItemsReadResponses];
 
 export type ItemsUpdateData = {
-    body?: PatchedItemInputRequest;
+    body: ItemUpdate;
     path: {
         id: number;
     };
@@ -228,6 +220,7 @@ export type ItemsUpdateData = {
 };
 
 export type ItemsUpdateErrors = {
+    400: Error;
     401: Error;
     403: Error;
     404: Error;
