@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import shutil
 import subprocess
 import tempfile
@@ -61,6 +62,12 @@ def prepare_template(template: str | None, workdir: Path) -> Path:
     copy = workdir / "template"
     shutil.copytree(source, copy, ignore=_IGNORE, symlinks=True)
     return copy
+
+
+def _memory() -> str | None:
+    """/dev/shm when it is a writable tmpfs folder (Linux), else the default temporary folder."""
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
 
 
 def render_level(
@@ -161,11 +168,13 @@ def verify(
         values.update({key: (value,) for key, value in fixed.items()})
         results, walls = [], {}
         valid = combos.constraints(src, values)
-        rendered, walls["render"] = render_level(
-            src, combos.render_set(values, valid), workdir / "render", jobs
-        )
+        # Hundreds of small projects: in memory where there is a tmpfs, so that writing and
+        # deleting them costs no disk I/O.
+        with tempfile.TemporaryDirectory(prefix="stackpick-verify-", dir=_memory()) as out:
+            rendered, walls["render"] = render_level(
+                src, combos.render_set(values, valid), Path(out), jobs
+            )
         results += rendered
-        shutil.rmtree(workdir / "render", ignore_errors=True)
         if not render_only:
             todo = combos.pairwise(values, valid)
             suited, walls["suite"] = suite_level(src, todo, workdir / "suite", jobs)
