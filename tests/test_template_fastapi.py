@@ -39,7 +39,7 @@ from tests.served import (
 SLUG = "acme_store"
 #: The longest package name copier.yml allows: imports must still fit ruff's line length.
 LONG_SLUG = "acme_store_" + "x" * 53
-PASSWORD = "admin-secret-1"
+PASSWORD = "violet-kettle-93"  # unlike "admin": createsuperuser refuses similar passwords
 
 #: (id, answers, services): every option is covered at least once; PostgreSQL and Redis once.
 COMBINATIONS: list[tuple[str, dict[str, Any], set[str]]] = [
