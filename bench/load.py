@@ -45,7 +45,7 @@ from generator.services import (  # noqa: E402
 
 FRAMEWORKS = ("django", "fastapi", "hybrid")
 DATABASES = ("sqlite", "postgresql")
-PASSWORD = "bench-secret-1"
+PASSWORD = "wrk-load-Secret-93"
 ANSWERS: dict[str, Any] = {
     "project_name": "Bench Shop",
     "project_slug": "bench_shop",
