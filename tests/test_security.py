@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import run
 from tests.outside import (
     FRAMEWORKS,
     PASSWORD,
@@ -382,3 +383,45 @@ def test_large_and_deeply_nested_bodies(served: ServedFactory, framework: str) -
         assert "detail" in body
     # The server is still well.
     assert server.request("GET", "/api/health")[0] == 200
+
+
+#: Run inside a project (`python -c WS_LIMITS PORT CAP`): a Host not allowed is refused, and
+#: one client address may hold CAP websockets at once, no more.
+WS_LIMITS = """
+import asyncio, sys
+import websockets
+
+async def refused(uri, port):
+    try:
+        async with websockets.connect(uri, host="127.0.0.1", port=port, open_timeout=10):
+            return False
+    except websockets.exceptions.InvalidStatus as exc:
+        return exc.response.status_code in (400, 403)
+
+async def main(port, cap):
+    path = "/ws/items"
+    assert await refused(f"ws://evil.example:{port}{path}", port), "foreign Host accepted"
+    sockets = [
+        await websockets.connect(f"ws://localhost:{port}{path}", open_timeout=10)
+        for _ in range(cap)
+    ]
+    assert await refused(f"ws://localhost:{port}{path}", port), "connection past the cap"
+    await sockets.pop().close()
+    await asyncio.sleep(0.5)
+    sockets.append(await websockets.connect(f"ws://localhost:{port}{path}", open_timeout=10))
+    for ws in sockets:
+        await ws.close()
+    print("limits ok")
+
+asyncio.run(main(int(sys.argv[1]), int(sys.argv[2])))
+"""
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_websockets_check_the_host_and_cap_each_client(
+    served: ServedFactory, framework: str
+) -> None:
+    project = served(framework, "sqlite")
+    port = str(project.server.port)
+    command = ["uv", "run", "--no-sync", "python", "-c", WS_LIMITS, port, "20"]
+    assert "limits ok" in run(command, project.project, timeout=120).stdout

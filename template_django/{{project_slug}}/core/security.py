@@ -16,7 +16,7 @@ DRAIN_BYTES = 16 * 1024 * 1024
 
 
 class SecurityBaselineMiddleware:
-    """Refuse oversized bodies; add a Content-Security-Policy to HTML pages."""
+    """Refuse oversized bodies; refuse framing everywhere; a Content-Security-Policy on pages."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -34,6 +34,8 @@ class SecurityBaselineMiddleware:
                 return JsonResponse({"detail": detail}, status=413)
             return HttpResponse(detail, status=413, content_type="text/plain")
         response = self.get_response(request)
+        # Static files (WhiteNoise answers before XFrameOptionsMiddleware) refuse framing too.
+        response.headers.setdefault("X-Frame-Options", "DENY")
         is_html = response.get("Content-Type", "").startswith("text/html")
         if is_html and not response.streaming and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = content_security_policy(response.content)
