@@ -316,6 +316,12 @@ def test_docs_page_lists_every_operation_and_tries_one(
 def test_admin_logs_in_and_adds_an_item(
     site: Site, open_context: Callable[[], tuple[BrowserContext, Watch]]
 ) -> None:
+    # Someone watches the items page meanwhile.
+    watcher_context, _ = open_context()
+    watcher = watcher_context.new_page()
+    watcher.goto("/")
+    expect(watcher.locator("#item-count")).to_be_visible()
+
     context, _ = open_context()
     page = context.new_page()
     page.goto("/admin/")
@@ -336,6 +342,8 @@ def test_admin_logs_in_and_adds_an_item(
     added = [item for item in api_items(site) if item["name"] == name]
     assert len(added) == 1, added
     assert Decimal(added[0]["price"]) == Decimal("12.50")
+    # The admin's change reached the items page live (websockets), without a reload.
+    expect(watcher.locator(f"#item-{added[0]['id']} td")).to_have_text([name, "12.50", "yes", ""])
 
     icon = page.request.get("/favicon.ico")
     assert icon.status == 200
