@@ -1,0 +1,180 @@
+"""The SPA answer: one front end (common/frontend) for all three backends.
+
+For each framework, an SPA project with every option on is rendered and its front end goes
+through what its own CI does: `npm ci`, ESLint, `tsc`, Vitest, the build, and Playwright's
+end-to-end tests against the backend served from its Procfile (release, a staff user, web)
+with the built app at `/`. Then the client is regenerated from that backend's OpenAPI
+document: the app must type-check against it, and where the backends' documents agree it
+must come out exactly as committed (what the generated CI's drift check demands).
+The backend is started once, with the project's own `scripts/backend.mjs` (the command of
+Playwright's webServer), and Playwright reuses it.
+
+Chromium is Debian's (`PLAYWRIGHT_CHROMIUM_EXECUTABLE`, else `chromium` on PATH): nothing
+downloads a browser. npm's cache makes every `npm ci` after the first one fast.
+"""
+
+from __future__ import annotations
+
+import difflib
+import filecmp
+import os
+import re
+import shutil
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.services import free_port
+from tests.conftest import run
+from tests.outside import ANSWERS, render_project
+from tests.served import run_process
+
+FRAMEWORKS = ("django", "fastapi", "hybrid")
+SPA: dict[str, Any] = {**ANSWERS, "frontend": "spa", "database": "sqlite"}
+#: The frameworks whose OpenAPI documents generate exactly the committed client
+#: (common/frontend/src/client, generated from FastAPI's).
+CLIENT_GENERATED_ALIKE = {"fastapi"}
+
+
+def chromium() -> str:
+    """The browser Playwright drives: the one the environment names, else Debian's."""
+    path = os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE") or shutil.which("chromium")
+    assert path, "no Chromium: apt-get install chromium (or set PLAYWRIGHT_CHROMIUM_EXECUTABLE)"
+    return path
+
+
+def wait_healthy(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float = 180) -> None:
+    """Wait until the backend on `port` answers its health check."""
+    deadline = time.monotonic() + timeout
+    while True:
+        assert proc.poll() is None, f"backend exited {proc.returncode}:\n{log.read_text()}"
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=5) as r:
+                if r.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        assert time.monotonic() < deadline, f"backend never got healthy:\n{log.read_text()}"
+        time.sleep(1)
+
+
+def get(port: str, path: str) -> bytes:
+    """The body of a successful GET from the backend."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as response:
+        assert response.status == 200, path
+        return bytes(response.read())
+
+
+def lines(path: Path) -> list[str]:
+    """A file's lines, none when it does not exist."""
+    return path.read_text().splitlines(keepends=True) if path.is_file() else []
+
+
+def differing_files(left: Path, right: Path) -> list[str]:
+    """Files that differ between two folders, or exist in only one of them."""
+    comparison = filecmp.dircmp(left, right)
+    found = [*comparison.diff_files, *comparison.left_only, *comparison.right_only]
+    for name in comparison.common_dirs:
+        found += [f"{name}/{file}" for file in differing_files(left / name, right / name)]
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_the_spa_builds_and_passes_its_tests_against_the_served_backend(
+    framework: str, tmp_path: Path
+) -> None:
+    project = render_project(tmp_path / "project", {**SPA, "framework": framework})
+    frontend = project / "frontend"
+    committed_client = tmp_path / "committed-client"
+    shutil.copytree(frontend / "src" / "client", committed_client)
+    run(["uv", "sync"], project)
+
+    run(["npm", "ci", "--prefer-offline", "--no-audit", "--no-fund"], frontend)
+    run(["npm", "run", "lint"], frontend)
+    run(["npm", "run", "typecheck"], frontend)
+    unit = run(["npm", "test"], frontend)
+    assert " passed" in unit.stdout, unit.stdout
+    assert " failed" not in unit.stdout, unit.stdout
+
+    run(["npm", "run", "build"], frontend)
+    page = (frontend / "dist" / "index.html").read_text()
+    assert '<div id="root"></div>' in page
+    assert "/assets/" in page
+
+    # The backend exactly as Playwright's webServer starts it (scripts/backend.mjs: the
+    # Procfile's release, a staff user, web), started here once for both checks below.
+    port = str(free_port())
+    log = tmp_path / "backend.log"
+    with run_process(frontend, "node scripts/backend.mjs", log, E2E_PORT=port) as backend:
+        wait_healthy(int(port), backend, log)
+        # One origin: the backend serves the built app at `/`, its assets beside it.
+        assert get(port, "/") == page.encode()
+        asset = re.search(r'src="(/assets/[^"]+\.js)"', page)
+        assert asset, page
+        assert get(port, asset[1]) == (frontend / "dist" / asset[1].lstrip("/")).read_bytes()
+        e2e = run(
+            ["npx", "playwright", "test", "--reporter=list"],
+            frontend,
+            CI="",  # not CI: Playwright reuses the backend already serving E2E_PORT
+            E2E_PORT=port,
+            PLAYWRIGHT_CHROMIUM_EXECUTABLE=chromium(),
+        )
+        url = f"http://127.0.0.1:{port}/api/openapi.json"
+        run(["npm", "run", "generate-client"], frontend, OPENAPI_URL=url)
+    assert "5 passed" in e2e.stdout, e2e.stdout
+    # Nothing was skipped or passed only on a retry.
+    assert "skipped" not in e2e.stdout, e2e.stdout
+    assert "flaky" not in e2e.stdout, e2e.stdout
+    # The one app fits the client this backend's own document generates...
+    run(["npm", "run", "typecheck"], frontend)
+    # ...and where the backends' documents already agree (issue 11 aligns the others), the
+    # committed client is exactly what it generates: the generated CI's drift check passes.
+    regenerated = frontend / "src" / "client"
+    drift = [
+        "".join(
+            difflib.unified_diff(
+                lines(committed_client / name), lines(regenerated / name), name, f"{name} now"
+            )
+        )
+        for name in differing_files(committed_client, regenerated)
+    ]
+    if framework in CLIENT_GENERATED_ALIKE:
+        assert drift == [], "\n".join(drift)
+
+
+@pytest.mark.parametrize("frontend", ["server", "none"])
+def test_python_only_projects_have_no_front_end_to_build(frontend: str, tmp_path: Path) -> None:
+    answers = {**SPA, "framework": "fastapi", "frontend": frontend, "docker": True}
+    project = render_project(tmp_path / "project", {**answers, "ci": "github"})
+
+    assert not (project / "frontend").exists()
+    assert "node" not in (project / "Dockerfile").read_text()
+    assert "npm" not in (project / ".github" / "workflows" / "ci.yml").read_text()
+
+
+def test_every_spa_project_gets_the_same_front_end(tmp_path: Path) -> None:
+    sources: dict[str, dict[str, bytes]] = {}
+    for framework in FRAMEWORKS:
+        answers = {**SPA, "framework": framework, "docker": True, "ci": "github"}
+        project = render_project(tmp_path / framework, answers)
+        frontend = project / "frontend"
+        sources[framework] = {
+            str(path.relative_to(frontend)): path.read_bytes()
+            for path in sorted(frontend.rglob("*"))
+            if path.is_file() and path.name != "backend.mjs"  # starts its framework's way
+        }
+        assert "src/client/sdk.gen.ts" in sources[framework]
+        assert "package-lock.json" in sources[framework]
+        assert b"FROM node:" in (project / "Dockerfile").read_bytes()
+        workflow = (project / ".github" / "workflows" / "ci.yml").read_text()
+        assert "npm run generate-client" in workflow
+        assert "git diff --exit-code" in workflow
+        assert "npm run e2e" in workflow
+        assert "npm run generate-client" in (project / "README.md").read_text()
+    assert sources["django"] == sources["fastapi"] == sources["hybrid"]
