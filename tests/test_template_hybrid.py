@@ -197,7 +197,8 @@ async def main(listen_port, write_port, token):
             request = urllib.request.Request(
                 f"http://127.0.0.1:{write_port}/api/items",
                 data=json.dumps({"name": "Split", "price": "3.00"}).encode(),
-                headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+                headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}",
+                         "X-Forwarded-Proto": "https"},
                 method="POST",
             )
             with urllib.request.urlopen(request, timeout=30) as response:
