@@ -1,1 +1,0 @@
-../../../template_fastapi/{{ project_slug }}/protect.py
