@@ -138,8 +138,8 @@ def test_the_hybrid_is_the_django_project_plus_files(copie: Any) -> None:
         return {str(p.relative_to(project)) for p in project.rglob("*") if p.is_file()}
 
     for name in files(django) - files(hybrid):
-        if name.endswith("/tests/test_apis.py"):
-            continue  # Tests of the DRF API: <slug>/api/tests/ test FastAPI's instead.
+        if name.endswith(("/tests/test_apis.py", "/core/tests/test_production.py")):
+            continue  # Tests of the DRF API and its docs: <slug>/api/tests/ test FastAPI's instead.
         text = (django / name).read_text()
         # DRF's views and their URLs, Channels' consumers and their routes.
         markers = (*DJANGO_ONLY_LIBRARIES, "from .apis import", "from .consumers import")
