@@ -69,10 +69,15 @@ def fuzz_token(project: ServedProject) -> str:
     return str(project.extra["fuzz_token"])
 
 
-def schemathesis(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run stackpick's schemathesis (a dev dependency) as its CLI."""
+def schemathesis(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run stackpick's schemathesis (a dev dependency) as its CLI.
+
+    In `cwd` (a temporary folder), so its example database never lands in the checkout.
+    """
     command = [str(Path(sys.executable).with_name("schemathesis")), *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    return subprocess.run(
+        command, cwd=cwd, capture_output=True, text=True, timeout=600, check=False
+    )
 
 
 @pytest.mark.slow
@@ -99,6 +104,7 @@ def test_schemathesis_finds_no_failure(
         "--report=junit",
         f"--report-dir={tmp_path}",
         *headers,
+        cwd=tmp_path,
     )
 
     output = result.stdout + result.stderr
