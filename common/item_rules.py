@@ -5,6 +5,7 @@ and fuzzers can trust the document:
 
 - `name`: a string of 1 to 200 characters, not all whitespace, stored trimmed;
 - `description`: a string of at most 2000 characters;
+- neither holds the NUL character, which PostgreSQL's text cannot store;
 - `price`: 0 to 99999999.99 with at most two decimals, as a JSON number or as a string of
   digits (`"19.9"`, `"19.90"`);
 - `in_stock`: a JSON boolean (never `"true"` or `1`).
@@ -21,8 +22,10 @@ PRICE_PATTERN = r"^[0-9]{1,8}(\.[0-9]{1,2})?$"
 # Whitespace as JSON Schema's patterns (ECMA-262's \s) know it, and so as the API trims it:
 # Python's str.strip() would also trim \x1c-\x1f and \x85, which the pattern calls text.
 SPACES = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-# Unanchored: somewhere in the name, a character that is not whitespace.
-NAME_PATTERN = rf"[^{SPACES}]"
+# PostgreSQL's text cannot hold NUL (U+0000), so no field accepts it, whatever the database.
+NO_NUL_PATTERN = r"^[^\x00]*$"
+# No NUL anywhere, and somewhere in the name a character that is not whitespace.
+NAME_PATTERN = rf"^[^\x00]*[^{SPACES}\x00][^\x00]*$"
 _STRIPPED = SPACES.replace("\u2000-\u200a", "".join(map(chr, range(0x2000, 0x200B))))
 
 NAME_SCHEMA: dict[str, Any] = {
@@ -31,7 +34,11 @@ NAME_SCHEMA: dict[str, Any] = {
     "maxLength": 200,
     "pattern": NAME_PATTERN,
 }
-DESCRIPTION_SCHEMA: dict[str, Any] = {"type": "string", "maxLength": 2000}
+DESCRIPTION_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "maxLength": 2000,
+    "pattern": NO_NUL_PATTERN,
+}
 PRICE_SCHEMA: dict[str, Any] = {
     "anyOf": [
         {"type": "number", "minimum": 0, "maximum": 99999999.99, "multipleOf": 0.01},
@@ -46,6 +53,8 @@ def check_name(value: Any) -> str:
         raise ValueError("must be a string")
     if len(value) > 200:
         raise ValueError("must be at most 200 characters")
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character")
     name = value.strip(_STRIPPED)
     if not name:
         raise ValueError("must have a character that is not whitespace")
@@ -74,4 +83,6 @@ def check_description(value: Any) -> str:
         raise ValueError("must be a string")
     if len(value) > 2000:
         raise ValueError("must be at most 2000 characters")
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character")
     return value
