@@ -197,15 +197,23 @@ SET_PASSWORD_DJANGO = (
 )
 
 
-def set_password(served: ServedProject, username: str, password: str) -> None:
-    """Change a user's password from outside the web process, as an operator would."""
+def run_user_script(
+    served: ServedProject, scripts: tuple[str, str], username: str, password: str
+) -> None:
+    """Run (FastAPI script, Django shell line) on one user, with the project's own code."""
+    fastapi_script, django_line = scripts
     if served.framework == "fastapi":
         slug = served.answers["project_slug"]
-        command = ["uv", "run", "python", "-c", SET_PASSWORD_FASTAPI, slug, username, password]
-        run(command, served.project, **{**served.env})
+        command = ["uv", "run", "python", "-c", fastapi_script, slug, username, password]
+        run(command, served.project, **served.env)
     else:
-        command = [*served.manage(), "shell", "-c", SET_PASSWORD_DJANGO]
+        command = [*served.manage(), "shell", "-c", django_line]
         run(command, served.project, **{**served.env, "USERNAME": username, "PASSWORD": password})
+
+
+def set_password(served: ServedProject, username: str, password: str) -> None:
+    """Change a user's password from outside the web process, as an operator would."""
+    run_user_script(served, (SET_PASSWORD_FASTAPI, SET_PASSWORD_DJANGO), username, password)
 
 
 #: Run inside a FastAPI project (`python -c ADD_USER_FASTAPI SLUG USERNAME PASSWORD`).
@@ -236,10 +244,4 @@ ADD_USER_DJANGO = (
 
 def add_user(served: ServedProject, username: str, password: str) -> None:
     """A user who is not staff, made through the project's own code (owns only their items)."""
-    if served.framework == "fastapi":
-        slug = served.answers["project_slug"]
-        command = ["uv", "run", "python", "-c", ADD_USER_FASTAPI, slug, username, password]
-        run(command, served.project, **served.env)
-    else:
-        command = [*served.manage(), "shell", "-c", ADD_USER_DJANGO]
-        run(command, served.project, **{**served.env, "USERNAME": username, "PASSWORD": password})
+    run_user_script(served, (ADD_USER_FASTAPI, ADD_USER_DJANGO), username, password)
