@@ -108,6 +108,10 @@ def render(
     import copier  # imported here: it costs a third of a second
     from copier.errors import CopierAnswersInterrupt, CopierError
 
+    from generator.jinja_compiled import compile_once
+
+    compile_once()
+
     dest = dest.expanduser().resolve()
     check_destination(dest, force=force)
     missing_parents = [p for p in reversed(dest.parents) if not p.exists()]
