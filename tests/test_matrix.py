@@ -320,7 +320,7 @@ def test_copier_and_stackpick_agree_on_every_combination(
 
 
 def test_reserved_names_cover_the_standard_library() -> None:
-    names = set(yaml.safe_load((ROOT / "generator" / "reserved_names.yml").read_text()))
+    names = set(yaml.safe_load((ROOT / "generator" / "reserved_names.yml").read_text()).split())
     stdlib = {n for n in sys.stdlib_module_names if not n.startswith("_") and n.islower()}
     assert stdlib <= names
     assert {"test", "django", "fastapi", "config", "class"} <= names
