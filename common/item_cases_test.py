@@ -18,3 +18,12 @@ INVALID_ITEMS: list[tuple[dict[str, object], str]] = [
     ({"name": "Lamp", "price": "1.00", "in_stock": "maybe"}, "in_stock"),
     ({"name": "Lamp", "price": "1.00", "in_stock": "true"}, "in_stock"),
 ]
+# Query strings the item list refuses, each with the one parameter its error names.
+INVALID_PAGES: list[tuple[dict[str, object], str]] = [
+    ({"limit": 0}, "limit"),
+    ({"limit": 101}, "limit"),
+    ({"limit": "ten"}, "limit"),
+    ({"offset": -1}, "offset"),
+    ({"offset": "x"}, "offset"),
+    ({"offset": 2**63}, "offset"),
+]
