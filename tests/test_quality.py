@@ -41,3 +41,9 @@ def test_help_and_recommend_do_not_import_copier_or_questionary() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert proc.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("module", sorted(ROOT.glob("generator/*.py")), ids=lambda path: path.name)
+def test_every_generator_module_is_under_300_lines(module: Path) -> None:
+    lines = len(module.read_text(encoding="utf-8").splitlines())
+    assert lines < 300, f"{module.name} has {lines} lines: split it along its jobs"
