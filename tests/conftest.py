@@ -20,6 +20,60 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def xdist_group(item: pytest.Item) -> str | None:
+    """The pytest-xdist group a test must share a worker with, if any.
+
+    Session and module fixtures are per worker: tests sharing an expensive one go to one
+    worker (`--dist loadgroup`), so it is built once. A served project (tests/outside.py)
+    is grouped by framework, both databases together: some tests pick the database
+    themselves. The Kubernetes tests share every combination rendered and built once.
+    """
+    fixtures = getattr(item, "fixturenames", ())
+    params: dict[str, object] = getattr(getattr(item, "callspec", None), "params", {})
+    if "served" in fixtures:
+        # test_browser parametrizes its `site` fixture with (framework, database).
+        site = params.get("site")
+        framework = params.get("framework") or (site[0] if isinstance(site, tuple) else None)
+        # A test using every framework's project is left ungrouped: correct, only slower.
+        return f"served-{framework}" if framework else None
+    if "built" in fixtures:
+        return "kubernetes"
+    return None
+
+
+def _suffix_group(item: pytest.Item, group: str) -> None:
+    """Append "@group" to the test's id, which is how xdist's scheduler sees groups.
+
+    pytest-xdist 3.8 does this for the xdist_group mark by setting `item._nodeid`, which
+    pytest 9.2 no longer reads (a node's id is `item._id`): without this, loadgroup
+    silently schedules every test on its own and each worker builds every served project.
+    """
+    node_id = getattr(item, "_id", None)
+    if node_id is not None and not str(node_id).endswith(f"@{group}"):
+        item._id = type(node_id).parse(f"{node_id}@{group}")
+
+
+# First: xdist's own hook reads the groups, and pytest calls a conftest's hook after it.
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Group tests for pytest-xdist; under xdist, hand out the slow tests first.
+
+    Groups with the most tests are scheduled first; the ungrouped tests then go out in
+    collection order, so putting the slow ones (minutes each) first keeps one long test
+    from starting last while the other worker idles. A serial run keeps the file order.
+    """
+    grouping = hasattr(config, "workerinput") and bool(config.getvalue("loadgroup"))
+    for item in items:
+        group = xdist_group(item)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+            if grouping:
+                _suffix_group(item, group)
+    if hasattr(config, "workerinput"):
+        # Stable: every worker computes the same order, which xdist requires.
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def stackpick_home(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

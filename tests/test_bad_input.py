@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from generator import render
 from generator.cli import app
 
 runner = CliRunner()
@@ -131,26 +132,42 @@ def test_ctrl_c_while_rendering_leaves_nothing(
     assert list(dest.iterdir()) == []
 
 
-def test_ctrl_c_while_files_move_into_place_is_held_until_done(tmp_path: Path) -> None:
-    import os
-    import signal
+#: The test below, run in a process of its own (`python -c HOLD_CTRL_C TMP_PATH`).
+HOLD_CTRL_C = r"""
+import os
+import signal
+import sys
+from pathlib import Path
 
-    staging = tmp_path / "staging"
-    (staging / "pkg").mkdir(parents=True)
-    for index in range(50):
-        (staging / "pkg" / f"m{index}.py").write_text(f"X = {index}\n")
-    dest = tmp_path / "dest"
-    dest.mkdir()
-    (dest / "keep.txt").write_text("mine\n")
-    received: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
-    try:
-        with render.signals_deferred():
-            os.kill(os.getpid(), signal.SIGINT)
-            render._merge_into(staging, dest)
-            assert received == [], "the signal waits until every file has moved"
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    assert received == [signal.SIGINT]
-    assert len(list((dest / "pkg").iterdir())) == 50
-    assert (dest / "keep.txt").read_text() == "mine\n"
+from generator import render
+
+tmp_path = Path(sys.argv[1])
+staging = tmp_path / "staging"
+(staging / "pkg").mkdir(parents=True)
+for index in range(50):
+    (staging / "pkg" / f"m{index}.py").write_text(f"X = {index}\n")
+dest = tmp_path / "dest"
+dest.mkdir()
+(dest / "keep.txt").write_text("mine\n")
+received: list[int] = []
+previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+try:
+    with render.signals_deferred():
+        os.kill(os.getpid(), signal.SIGINT)
+        render._merge_into(staging, dest)
+        assert received == [], "the signal waits until every file has moved"
+finally:
+    signal.signal(signal.SIGINT, previous)
+assert received == [signal.SIGINT]
+assert len(list((dest / "pkg").iterdir())) == 50
+assert (dest / "keep.txt").read_text() == "mine\n"
+"""
+
+
+def test_ctrl_c_while_files_move_into_place_is_held_until_done(tmp_path: Path) -> None:
+    # In a single-threaded process, as the CLI is: a pytest-xdist worker has threads of its
+    # own, and the kernel hands a process's SIGINT to a thread that does not hold it.
+    proc = subprocess.run(
+        [sys.executable, "-c", HOLD_CTRL_C, str(tmp_path)], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr

@@ -12,7 +12,8 @@ downloaded: STACKPICK_CHROMIUM names another binary) opens the pages of projects
 
 and keeps a screenshot of every page it visits in
 `<pytest's base temporary folder>/screenshots/<framework>-<database>/` (with pytest's
-defaults: /tmp/pytest-of-$USER/pytest-current/screenshots/; pytest keeps the last three
+defaults: /tmp/pytest-of-$USER/pytest-current/popen-gw<N>/screenshots/, one folder per
+xdist worker, `-n 0` runs without one; pytest keeps the last three
 base folders, so STACKPICK_SCREENSHOTS=DIR keeps them in DIR/screenshots/ instead).
 
 HTTPS: the served `web` redirects plain HTTP to HTTPS (DEBUG=false) and expects a

@@ -130,31 +130,36 @@ def _refs(node: Any) -> set[str]:
     return set()
 
 
-def test_every_framework_documents_the_contracts_names(served: ServedFactory) -> None:
-    """One generated client fits all three: same operation ids, same schema names."""
-    for framework in FRAMEWORKS:
-        document = _document(served(framework, "sqlite"))
-        operations = {
-            (method, path): operation
-            for path, methods in document["paths"].items()
-            for method, operation in methods.items()
-        }
-        ids = {key: operation["operationId"] for key, operation in operations.items()}
-        assert ids == OPERATIONS, framework
-        assert set(document["components"]["schemas"]) >= SCHEMAS, framework
-        for (method, path), operation in operations.items():
-            responses = operation["responses"]
-            errors = {code: _refs(body) for code, body in responses.items() if code >= "400"}
-            assert errors.get("422", {"ValidationError"}) == {"ValidationError"}, (framework, path)
-            for code, refs in errors.items():
-                if code not in ("422", "503"):
-                    assert refs == {"Error"}, (framework, method, path, code)
-            assert "401" in responses, (framework, method, path)
-        request = operations[("post", "/api/items")]["requestBody"]["content"]
-        assert _refs(request) == {"ItemCreate"}, framework
-        update = operations[("patch", "/api/items/{item_id}")]["requestBody"]["content"]
-        assert _refs(update) == {"ItemUpdate"}, framework
-        assert _refs(operations[("get", "/api/items")]["responses"]["200"]) == {"ItemPage"}
-        item_create = document["components"]["schemas"]["ItemCreate"]["properties"]
-        price = item_create["price"]["anyOf"]
-        assert {choice["type"] for choice in price} == {"number", "string"}, framework
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_every_framework_documents_the_contracts_names(
+    served: ServedFactory, framework: str
+) -> None:
+    """One generated client fits all three: same operation ids, same schema names.
+
+    One case per framework, so each runs on the worker that serves that framework.
+    """
+    document = _document(served(framework, "sqlite"))
+    operations = {
+        (method, path): operation
+        for path, methods in document["paths"].items()
+        for method, operation in methods.items()
+    }
+    ids = {key: operation["operationId"] for key, operation in operations.items()}
+    assert ids == OPERATIONS, framework
+    assert set(document["components"]["schemas"]) >= SCHEMAS, framework
+    for (method, path), operation in operations.items():
+        responses = operation["responses"]
+        errors = {code: _refs(body) for code, body in responses.items() if code >= "400"}
+        assert errors.get("422", {"ValidationError"}) == {"ValidationError"}, (framework, path)
+        for code, refs in errors.items():
+            if code not in ("422", "503"):
+                assert refs == {"Error"}, (framework, method, path, code)
+        assert "401" in responses, (framework, method, path)
+    request = operations[("post", "/api/items")]["requestBody"]["content"]
+    assert _refs(request) == {"ItemCreate"}, framework
+    update = operations[("patch", "/api/items/{item_id}")]["requestBody"]["content"]
+    assert _refs(update) == {"ItemUpdate"}, framework
+    assert _refs(operations[("get", "/api/items")]["responses"]["200"]) == {"ItemPage"}
+    item_create = document["components"]["schemas"]["ItemCreate"]["properties"]
+    price = item_create["price"]["anyOf"]
+    assert {choice["type"] for choice in price} == {"number", "string"}, framework

@@ -132,9 +132,16 @@ def render_project(template_repo: Path, dest: Path, **answers: object) -> Path:
     return dest
 
 
+@pytest.fixture(scope="module")
+def rendered(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`v0.1.0` rendered and committed once for the module; tests get copies of it."""
+    return render_project(template_repo, tmp_path_factory.mktemp("rendered") / "shop")
+
+
 @pytest.fixture
-def project(template_repo: Path, tmp_path: Path) -> Path:
-    return render_project(template_repo, tmp_path / "shop")
+def project(rendered: Path, tmp_path: Path) -> Path:
+    """A project of its own for each test: a copy of the render, its git history included."""
+    return Path(shutil.copytree(rendered, tmp_path / "shop", symlinks=True))
 
 
 def commit_all(project: Path, message: str = "team edits") -> None:
