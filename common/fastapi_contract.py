@@ -43,22 +43,35 @@ class ValidationError(BaseModel):
 _DESCRIPTIONS = {
     400: "The body is not valid JSON or form data",
     401: "Missing, malformed, tampered or expired bearer token",
-    403: "Only the owner or staff may do this",
+    403: "Only the owner or staff may do this; a cookie-authenticated call needs a CSRF token",
     404: "No such item",
+    413: "The request body is larger than 1 MiB",
     422: "Invalid input",
     429: "Too many failed logins: wait for Retry-After seconds",
+    503: "The database is unavailable: try again after Retry-After seconds",
 }
 
 
+#: Stands for the 422 that FastAPI would document for an operation that never answers one
+#: (its only input is a path id that the route itself checks); `contract_names` drops it.
+_NO_422 = "(never answered)"
+
+
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI responses for the given error statuses (FastAPI's `responses=`)."""
-    return {
+    """OpenAPI responses for the given error statuses (FastAPI's `responses=`).
+
+    Without 422 among them, the operation is documented as never answering 422.
+    """
+    responses: dict[int | str, dict[str, Any]] = {
         status_code: {
             "model": ValidationError if status_code == 422 else Error,
             "description": _DESCRIPTIONS[status_code],
         }
         for status_code in statuses
     }
+    if 422 not in statuses:
+        responses[422] = {"description": _NO_422}
+    return responses
 
 
 #: FastAPI's schema names -> the contract's.
@@ -72,7 +85,15 @@ def operation_id(route: APIRoute) -> str:
 
 
 def contract_names(document: dict[str, Any]) -> dict[str, Any]:
-    """Rename the document's schemas (and every reference to them) to the contract's names."""
+    """Rename the document's schemas (and every reference to them) to the contract's names.
+
+    Operations that never answer 422 lose the 422 that FastAPI documents for them.
+    """
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.get("responses", {})
+            if responses.get("422", {}).get("description") == _NO_422:
+                del responses["422"]
     schemas = document.get("components", {}).get("schemas", {})
     renamed = {old: new for old, new in SCHEMA_NAMES.items() if old in schemas}
     for old, new in renamed.items():

@@ -3,7 +3,7 @@
 import logging
 
 from django.db import DatabaseError, connection
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -14,11 +14,17 @@ from .openapi import errors
 
 logger = logging.getLogger(__name__)
 
+
+@extend_schema_field({"type": "string", "enum": ["ok", "error"]})
+class OkOrErrorField(serializers.CharField):
+    """`"ok"` or `"error"`."""
+
+
 HEALTH = inline_serializer(
     "Health",
     {
-        "status": serializers.CharField(),
-        "database": serializers.CharField(),
+        "status": OkOrErrorField(),
+        "database": OkOrErrorField(),
         "detail": serializers.CharField(required=False),
     },
 )
