@@ -6,15 +6,19 @@
   works against every framework stackpick renders: each operation id is its route
   function's name (`items_list`, `auth_token`, ...) and the schemas are `Item`, `User`,
   `TokenRequest`, ... rather than FastAPI's class and body names.
+- Invalid input is a 422 with only `loc`, `msg` and `type` per problem (FastAPI would
+  also echo the input back), and a lost database a 503 with `Retry-After`.
 - A 405 answer names every method its path allows, as the document lists them;
   Starlette names only those of the first route whose path matched.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -72,6 +76,30 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     if 422 not in statuses:
         responses[422] = {"description": _NO_422}
     return responses
+
+
+def invalid(problems: Iterable[dict[str, Any]]) -> JSONResponse:
+    """The contract's 422: one `{"loc", "msg", "type"}` entry per problem."""
+    detail = [
+        {"loc": list(problem["loc"]), "msg": problem["msg"], "type": problem["type"]}
+        for problem in problems
+    ]
+    return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+async def validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """Input that the schemas refuse (the exception handler of `RequestValidationError`)."""
+    assert isinstance(exc, RequestValidationError)
+    return invalid(exc.errors())
+
+
+def database_unavailable_response() -> JSONResponse:
+    """The contract's 503 while the database cannot be reached."""
+    return JSONResponse(
+        {"detail": "The database is unavailable; try again shortly."},
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": "5"},
+    )
 
 
 #: FastAPI's schema names -> the contract's.
