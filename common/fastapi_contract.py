@@ -6,15 +6,19 @@
   works against every framework stackpick renders: each operation id is its route
   function's name (`items_list`, `auth_token`, ...) and the schemas are `Item`, `User`,
   `TokenRequest`, ... rather than FastAPI's class and body names.
+- Invalid input is a 422 with only `loc`, `msg` and `type` per problem (FastAPI would
+  also echo the input back), and a lost database a 503 with `Retry-After`.
 - A 405 answer names every method its path allows, as the document lists them;
   Starlette names only those of the first route whose path matched.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -43,22 +47,59 @@ class ValidationError(BaseModel):
 _DESCRIPTIONS = {
     400: "The body is not valid JSON or form data",
     401: "Missing, malformed, tampered or expired bearer token",
-    403: "Only the owner or staff may do this",
+    403: "Only the owner or staff may do this; a cookie-authenticated call needs a CSRF token",
     404: "No such item",
+    413: "The request body is larger than 1 MiB",
     422: "Invalid input",
     429: "Too many failed logins: wait for Retry-After seconds",
+    503: "The database is unavailable: try again after Retry-After seconds",
 }
 
 
+#: Stands for the 422 that FastAPI would document for an operation that never answers one
+#: (its only input is a path id that the route itself checks); `contract_names` drops it.
+_NO_422 = "(never answered)"
+
+
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI responses for the given error statuses (FastAPI's `responses=`)."""
-    return {
+    """OpenAPI responses for the given error statuses (FastAPI's `responses=`).
+
+    Without 422 among them, the operation is documented as never answering 422.
+    """
+    responses: dict[int | str, dict[str, Any]] = {
         status_code: {
             "model": ValidationError if status_code == 422 else Error,
             "description": _DESCRIPTIONS[status_code],
         }
         for status_code in statuses
     }
+    if 422 not in statuses:
+        responses[422] = {"description": _NO_422}
+    return responses
+
+
+def invalid(problems: Iterable[dict[str, Any]]) -> JSONResponse:
+    """The contract's 422: one `{"loc", "msg", "type"}` entry per problem."""
+    detail = [
+        {"loc": list(problem["loc"]), "msg": problem["msg"], "type": problem["type"]}
+        for problem in problems
+    ]
+    return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+async def validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """Input that the schemas refuse (the exception handler of `RequestValidationError`)."""
+    assert isinstance(exc, RequestValidationError)
+    return invalid(exc.errors())
+
+
+def database_unavailable_response() -> JSONResponse:
+    """The contract's 503 while the database cannot be reached."""
+    return JSONResponse(
+        {"detail": "The database is unavailable; try again shortly."},
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": "5"},
+    )
 
 
 #: FastAPI's schema names -> the contract's.
@@ -72,7 +113,15 @@ def operation_id(route: APIRoute) -> str:
 
 
 def contract_names(document: dict[str, Any]) -> dict[str, Any]:
-    """Rename the document's schemas (and every reference to them) to the contract's names."""
+    """Rename the document's schemas (and every reference to them) to the contract's names.
+
+    Operations that never answer 422 lose the 422 that FastAPI documents for them.
+    """
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.get("responses", {})
+            if responses.get("422", {}).get("description") == _NO_422:
+                del responses["422"]
     schemas = document.get("components", {}).get("schemas", {})
     renamed = {old: new for old, new in SCHEMA_NAMES.items() if old in schemas}
     for old, new in renamed.items():

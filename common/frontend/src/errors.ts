@@ -48,3 +48,19 @@ export function describeError(
   const message = MESSAGES[status] ?? (typeof detail === "string" ? detail : null);
   return { fields: {}, message: message ?? `The request failed (HTTP ${status}).` };
 }
+
+/** What a finished call of the generated client returned, besides its data. */
+export interface Outcome {
+  error?: unknown;
+  response?: Response;
+}
+
+/** The problem a finished call had, or null when it succeeded; `fields` as above. */
+export function problemOf(
+  { error, response }: Outcome,
+  fields: readonly string[] = [],
+): Problem | null {
+  if (response?.ok) return null;
+  if (!response) return { fields: {}, message: "The server cannot be reached." };
+  return describeError(response.status, error, fields);
+}

@@ -3,7 +3,12 @@
 import logging
 
 from django.db import DatabaseError, connection
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -14,11 +19,17 @@ from .openapi import errors
 
 logger = logging.getLogger(__name__)
 
+
+@extend_schema_field({"type": "string", "enum": ["ok", "error"]})
+class OkOrErrorField(serializers.CharField):
+    """`"ok"` or `"error"`."""
+
+
 HEALTH = inline_serializer(
     "Health",
     {
-        "status": serializers.CharField(),
-        "database": serializers.CharField(),
+        "status": OkOrErrorField(),
+        "database": OkOrErrorField(),
         "detail": serializers.CharField(required=False),
     },
 )
@@ -31,7 +42,11 @@ class HealthApi(APIView):
 
     @extend_schema(
         operation_id="health",
-        responses={200: HEALTH, 503: HEALTH, **errors(401)},
+        responses={
+            200: HEALTH,
+            503: OpenApiResponse(HEALTH, description="The database is unreachable"),
+            **errors(401),
+        },
     )
     def get(self, request: Request) -> Response:
         try:

@@ -1,7 +1,21 @@
-"""The API's error bodies, for the OpenAPI document."""
+"""The API's error bodies and field schemas, for the OpenAPI document.
 
-from drf_spectacular.utils import OpenApiResponse
+The document matches the FastAPI and hybrid projects' documents, so that one client
+generated from any of them fits all three: the same schemas, fields and statuses.
+"""
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
+
+
+@extend_schema_field({"anyOf": [{"type": "string"}, {"type": "integer"}]})
+class LocationPartField(serializers.Field):
+    """One step of a problem's location: a name (`"body"`, `"price"`) or a list index."""
+
+    def to_representation(self, value: Any) -> str | int:
+        return value if isinstance(value, int) else str(value)
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -10,10 +24,10 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-class ProblemSerializer(serializers.Serializer):
+class ValidationErrorEntrySerializer(serializers.Serializer):
     """One problem with the input: where, what, and its kind."""
 
-    loc = serializers.ListField(child=serializers.CharField())
+    loc = serializers.ListField(child=LocationPartField())
     msg = serializers.CharField()
     type = serializers.CharField()
 
@@ -21,15 +35,18 @@ class ProblemSerializer(serializers.Serializer):
 class ValidationErrorSerializer(serializers.Serializer):
     """Invalid input (422): one entry per problem."""
 
-    detail = ProblemSerializer(many=True)
+    detail = ValidationErrorEntrySerializer(many=True)
 
 
 _DESCRIPTIONS = {
+    400: "The body is not valid JSON or form data",
     401: "Missing, malformed, tampered or expired bearer token",
-    403: "Only the owner or staff may do this",
+    403: "Only the owner or staff may do this; a cookie-authenticated call needs a CSRF token",
     404: "No such item",
+    413: "The request body is larger than 1 MiB",
     422: "Invalid input",
     429: "Too many failed logins: wait for Retry-After seconds",
+    503: "The database is unavailable: try again after Retry-After seconds",
 }
 
 
@@ -42,3 +59,16 @@ def errors(*statuses: int) -> dict[int, OpenApiResponse]:
         )
         for status in statuses
     }
+
+
+def bodies_required(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Mark every request body required (a postprocessing hook): the API refuses none.
+
+    drf-spectacular leaves a body optional when none of its fields is required, as in a
+    partial update; the API answers 422 to a request without one.
+    """
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if "requestBody" in operation:
+                operation["requestBody"]["required"] = True
+    return result

@@ -1,81 +1,34 @@
 import { useCallback, useEffect, useState } from "react";
-import { handleUnauthorized, setToken } from "./api";
-import {
-  authToken,
-  itemsCreate,
-  itemsDelete,
-  itemsList,
-  itemsUpdate,
-  usersMe,
-} from "./client/sdk.gen";
-import type { Item, ItemPage, User } from "./client/types.gen";
-import { describeError, type Problem } from "./errors";
-import { ACCOUNTS, LIVE_UPDATES } from "./features";
+import { itemsCreate, itemsDelete, itemsList, itemsUpdate } from "./client/sdk.gen";
+import type { Item, ItemPage } from "./client/types.gen";
+import { problemOf, type Problem } from "./errors";
+import { LIVE_UPDATES } from "./features";
 import { ItemForm } from "./ItemForm";
 import { ITEM_FIELDS, type ItemValues } from "./items";
 import { useItemEvents } from "./live";
-import { LoginForm } from "./LoginForm";
-import { clearSession, loadSession, saveSession, type Session } from "./session";
 
 export const PAGE_SIZE = 10;
 
-interface Outcome {
-  error?: unknown;
-  response?: Response;
+interface ItemListProps {
+  /** Whether the form to add an item is shown. */
+  mayAdd: boolean;
+  /** Whether an item shows its Edit and Delete buttons. */
+  mayChange: (item: Item) => boolean;
+  /** Who is asking: the list is fetched again, and any edit closed, when it changes. */
+  viewer?: string | null;
 }
 
-/** The problem a finished call had, or null when it succeeded. */
-function problemOf({ error, response }: Outcome): Problem | null {
-  if (response?.ok) return null;
-  if (!response) return { fields: {}, message: "The server cannot be reached." };
-  return describeError(response.status, error, ITEM_FIELDS);
-}
-
-export function App() {
-  const [session, setSession] = useState<Session | null>(() => {
-    const stored = ACCOUNTS ? loadSession() : null;
-    setToken(stored?.token ?? null);
-    return stored;
-  });
-  const [user, setUser] = useState<User | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+/** The form to add an item (when allowed) and the items, a page at a time. */
+export function ItemList({ mayAdd, mayChange, viewer = null }: ItemListProps) {
   const [page, setPage] = useState<ItemPage | null>(null);
   const [offset, setOffset] = useState(0);
   const [editing, setEditing] = useState<number | null>(null);
   const [message, setMessage] = useState<string | null>(null);
-
-  const logout = useCallback((why: string | null = null) => {
-    clearSession();
-    setToken(null);
-    setSession(null);
-    setUser(null);
+  const [editingFor, setEditingFor] = useState(viewer);
+  if (editingFor !== viewer) {
+    setEditingFor(viewer);
     setEditing(null);
-    setNotice(why);
-  }, []);
-
-  // A token the backend refuses, or one past its expiry, sends the user back to log in.
-  useEffect(() => {
-    handleUnauthorized(() => logout("Your session has expired. Log in again."));
-  }, [logout]);
-  useEffect(() => {
-    if (!session) return;
-    const timer = setTimeout(
-      () => logout("Your session has expired. Log in again."),
-      Math.max(0, session.expiresAt - Date.now()),
-    );
-    return () => clearTimeout(timer);
-  }, [session, logout]);
-
-  useEffect(() => {
-    if (!session) return;
-    let current = true;
-    void usersMe().then(({ data }) => {
-      if (current && data) setUser(data);
-    });
-    return () => {
-      current = false;
-    };
-  }, [session]);
+  }
 
   const load = useCallback(async (from: number) => {
     const outcome = await itemsList({ query: { limit: PAGE_SIZE, offset: from } });
@@ -93,32 +46,15 @@ export function App() {
   }, []);
 
   useEffect(() => {
-    // Fetch on mount, on a page change, and after logging in or out.
+    // Fetch on mount, on a page change, and when someone else is asking.
     // eslint-disable-next-line react-hooks/set-state-in-effect
     void load(offset);
-  }, [load, offset, session]);
+  }, [load, offset, viewer]);
 
   useItemEvents(LIVE_UPDATES, () => void load(offset));
 
-  async function login(username: string, password: string): Promise<string | null> {
-    const outcome = await authToken({ body: { username, password } });
-    if (!outcome.data) {
-      if (outcome.response?.status === 401) return "Wrong username or password.";
-      return problemOf(outcome)?.message ?? "Logging in failed.";
-    }
-    const next = {
-      token: outcome.data.access_token,
-      expiresAt: Date.now() + outcome.data.expires_in * 1000,
-    };
-    saveSession(next);
-    setToken(next.token);
-    setNotice(null);
-    setSession(next);
-    return null;
-  }
-
   async function create(values: ItemValues): Promise<Problem | null> {
-    const problem = problemOf(await itemsCreate({ body: values }));
+    const problem = problemOf(await itemsCreate({ body: values }), ITEM_FIELDS);
     if (problem === null) {
       // Items are listed oldest first: show the last page, where the new one is.
       const last = Math.floor((page?.total ?? 0) / PAGE_SIZE) * PAGE_SIZE;
@@ -130,7 +66,7 @@ export function App() {
 
   async function update(item: Item, values: ItemValues): Promise<Problem | null> {
     const outcome = await itemsUpdate({ path: { id: item.id }, body: values });
-    const problem = problemOf(outcome);
+    const problem = problemOf(outcome, ITEM_FIELDS);
     if (problem === null) setEditing(null);
     if (problem === null || outcome.response?.status === 404) await load(offset);
     return problem;
@@ -142,33 +78,16 @@ export function App() {
     await load(offset);
   }
 
-  const loggedIn = !ACCOUNTS || session !== null;
-  const mayChange = (item: Item) =>
-    !ACCOUNTS || (user !== null && (user.is_staff || item.owner === user.username));
   const total = page?.total ?? 0;
 
   return (
-    <main>
-      <header>
-        <h1>Items</h1>
-        {ACCOUNTS && session ? (
-          <div className="user">
-            {user ? <span>Logged in as {user.username}</span> : null}
-            <button type="button" onClick={() => logout()}>
-              Log out
-            </button>
-          </div>
-        ) : null}
-      </header>
-
-      {loggedIn ? (
+    <>
+      {mayAdd ? (
         <section>
           <h2>Add an item</h2>
           <ItemForm title="New item" submitLabel="Add item" onSubmit={create} />
         </section>
-      ) : (
-        <LoginForm onLogin={login} notice={notice} />
-      )}
+      ) : null}
 
       <section aria-label="Items">
         {message ? (
@@ -196,7 +115,7 @@ export function App() {
                     {item.owner ? <span className="owner"> · {item.owner}</span> : null}
                     {item.description ? <p>{item.description}</p> : null}
                   </div>
-                  {loggedIn && mayChange(item) ? (
+                  {mayChange(item) ? (
                     <div className="actions">
                       <button type="button" onClick={() => setEditing(item.id)}>
                         Edit
@@ -233,6 +152,6 @@ export function App() {
           </button>
         </nav>
       </section>
-    </main>
+    </>
   );
 }

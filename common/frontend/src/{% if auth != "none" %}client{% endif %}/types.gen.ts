@@ -9,9 +9,9 @@ export type Error = {
 };
 
 export type Health = {
-    status?: 'ok' | 'error';
-    database?: 'ok' | 'error';
-    detail?: string | null;
+    status: 'ok' | 'error';
+    database: 'ok' | 'error';
+    detail?: string;
 };
 
 export type Item = {
@@ -47,17 +47,13 @@ export type ItemUpdate = {
 
 export type Token = {
     access_token: string;
-    token_type?: 'bearer';
+    token_type: 'bearer';
     expires_in: number;
 };
 
 export type TokenRequest = {
-    grant_type?: string | null;
     username: string;
     password: string;
-    scope?: string;
-    client_id?: string | null;
-    client_secret?: string | null;
 };
 
 export type User = {
@@ -87,8 +83,10 @@ export type AuthTokenData = {
 export type AuthTokenErrors = {
     400: Error;
     401: Error;
+    413: Error;
     422: ValidationError;
     429: Error;
+    503: Error;
 };
 
 export type AuthTokenError = AuthTokenErrors[keyof AuthTokenErrors];
@@ -132,6 +130,7 @@ export type ItemsListData = {
 export type ItemsListErrors = {
     401: Error;
     422: ValidationError;
+    503: Error;
 };
 
 export type ItemsListError = ItemsListErrors[keyof ItemsListErrors];
@@ -152,7 +151,10 @@ export type ItemsCreateData = {
 export type ItemsCreateErrors = {
     400: Error;
     401: Error;
+    403: Error;
+    413: Error;
     422: ValidationError;
+    503: Error;
 };
 
 export type ItemsCreateError = ItemsCreateErrors[keyof ItemsCreateErrors];
@@ -176,7 +178,7 @@ export type ItemsDeleteErrors = {
     401: Error;
     403: Error;
     404: Error;
-    422: ValidationError;
+    503: Error;
 };
 
 export type ItemsDeleteError = ItemsDeleteErrors[keyof ItemsDeleteErrors];
@@ -199,7 +201,7 @@ export type ItemsReadData = {
 export type ItemsReadErrors = {
     401: Error;
     404: Error;
-    422: ValidationError;
+    503: Error;
 };
 
 export type ItemsReadError = ItemsReadErrors[keyof ItemsReadErrors];
@@ -224,7 +226,9 @@ export type ItemsUpdateErrors = {
     401: Error;
     403: Error;
     404: Error;
+    413: Error;
     422: ValidationError;
+    503: Error;
 };
 
 export type ItemsUpdateError = ItemsUpdateErrors[keyof ItemsUpdateErrors];
@@ -244,6 +248,7 @@ export type UsersMeData = {
 
 export type UsersMeErrors = {
     401: Error;
+    503: Error;
 };
 
 export type UsersMeError = UsersMeErrors[keyof UsersMeErrors];
