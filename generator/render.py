@@ -108,9 +108,7 @@ def render(
     import copier  # imported here: it costs a third of a second
     from copier.errors import CopierAnswersInterrupt, CopierError
 
-    from generator.jinja_compiled import compile_once
-
-    compile_once()
+    from generator.jinja_compiled import compiled_once
 
     dest = dest.expanduser().resolve()
     check_destination(dest, force=force)
@@ -122,7 +120,7 @@ def render(
     staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; the project should not be
     moved = False
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), compiled_once():
             warnings.simplefilter("ignore")
             copier.run_copy(
                 source.src_path,
