@@ -86,6 +86,18 @@ def differing_files(left: Path, right: Path) -> list[str]:
     return found
 
 
+def client_drift(committed: Path, regenerated: Path) -> list[str]:
+    """How the regenerated client differs from the committed one, a diff per file."""
+    return [
+        "".join(
+            difflib.unified_diff(
+                lines(committed / name), lines(regenerated / name), name, f"{name} now"
+            )
+        )
+        for name in differing_files(committed, regenerated)
+    ]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_the_spa_builds_and_passes_its_tests_against_the_served_backend(
@@ -137,16 +149,46 @@ def test_the_spa_builds_and_passes_its_tests_against_the_served_backend(
     run(["npm", "run", "typecheck"], frontend)
     # ...and the committed client is exactly what it generates, whichever the framework:
     # the generated CI's drift check passes.
-    regenerated = frontend / "src" / "client"
-    drift = [
-        "".join(
-            difflib.unified_diff(
-                lines(committed_client / name), lines(regenerated / name), name, f"{name} now"
-            )
-        )
-        for name in differing_files(committed_client, regenerated)
-    ]
+    drift = client_drift(committed_client, frontend / "src" / "client")
     assert drift == [], "\n".join(drift)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_a_spa_without_accounts_regenerates_its_own_client(framework: str, tmp_path: Path) -> None:
+    """`auth=none`: the backend has no account operations (no log in, no "who am I", no
+    401 or 403), so the project commits the client its own document generates, and its app
+    lists, adds, edits and deletes items with no login. The generated CI's drift check
+    passes, and the app type-checks, lints, tests and builds against that client.
+    """
+    answers = {**SPA, "framework": framework, "auth": "none", "realtime": False}
+    project = render_project(tmp_path / "project", answers)
+    frontend = project / "frontend"
+    source = frontend / "src"
+    assert "authToken" not in (source / "client" / "sdk.gen.ts").read_text()
+    assert not (source / "LoginForm.tsx").exists()
+    assert not (source / "session.ts").exists()
+    committed_client = tmp_path / "committed-client"
+    shutil.copytree(source / "client", committed_client)
+    run(["uv", "sync"], project)
+    run(["npm", "ci", "--prefer-offline", "--no-audit", "--no-fund"], frontend)
+
+    port = str(free_port())
+    log = tmp_path / "backend.log"
+    with run_process(frontend, "node scripts/backend.mjs", log, E2E_PORT=port) as backend:
+        wait_healthy(int(port), backend, log)
+        url = f"http://127.0.0.1:{port}/api/openapi.json"
+        run(["npm", "run", "generate-client"], frontend, OPENAPI_URL=url)
+    drift = client_drift(committed_client, source / "client")
+    assert drift == [], "\n".join(drift)
+
+    run(["npm", "run", "typecheck"], frontend)
+    run(["npm", "run", "lint"], frontend)
+    unit = run(["npm", "test"], frontend)
+    assert " passed" in unit.stdout, unit.stdout
+    assert " failed" not in unit.stdout, unit.stdout
+    run(["npm", "run", "build"], frontend)
+    assert '<div id="root"></div>' in (frontend / "dist" / "index.html").read_text()
 
 
 @pytest.mark.parametrize("frontend", ["server", "none"])

@@ -1,5 +1,6 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
+import "./api"; // the generated client's set-up, before any request
 import { App } from "./App";
 import "./styles.css";
 
