@@ -1,1 +1,1 @@
-"""People who sign in: the custom user model, its services and bearer tokens."""
+"""People who sign in: the custom user model and its services."""

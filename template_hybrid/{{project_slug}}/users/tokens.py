@@ -1,1 +1,0 @@
-../../../template_django/{{project_slug}}/users/tokens.py
