@@ -1,13 +1,8 @@
 """Run each API request the way Django runs its own requests under ASGI."""
 
-from concurrent.futures import ThreadPoolExecutor
-
 from asgiref.sync import ThreadSensitiveContext
 from django.core import signals
 from starlette.types import ASGIApp, Receive, Scope, Send
-
-#: Idle ORM threads kept for the next requests; more are started when more run at once.
-MAX_IDLE_THREADS = 64
 
 
 class DjangoRequestLifecycle:
@@ -15,29 +10,19 @@ class DjangoRequestLifecycle:
 
     Without a `ThreadSensitiveContext` per request, every request's queries share one
     thread; without `request_started`/`request_finished`, database connections are never
-    closed, returned to the pool or health-checked. Django's own handler starts a thread for
-    each request and joins it afterwards; here a finished request's thread serves the next
-    one, which spares two thread starts a request (a request still has a thread to itself).
+    closed, returned to the pool or health-checked.
     """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.idle: list[ThreadPoolExecutor] = []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        thread = self.idle.pop() if self.idle else ThreadPoolExecutor(1, "django-request")
-        try:
-            async with ThreadSensitiveContext(executor=thread):
-                await signals.request_started.asend(sender=self.__class__, scope=scope)
-                try:
-                    await self.app(scope, receive, send)
-                finally:
-                    await signals.request_finished.asend(sender=self.__class__)
-        finally:
-            if len(self.idle) < MAX_IDLE_THREADS:
-                self.idle.append(thread)
-            else:
-                thread.shutdown(wait=False)
+        async with ThreadSensitiveContext():
+            await signals.request_started.asend(sender=self.__class__, scope=scope)
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                await signals.request_finished.asend(sender=self.__class__)
