@@ -1,4 +1,9 @@
-"""The templates read plainly: the hybrid says in the README what it adds to Django."""
+"""The templates read plainly.
+
+Few conditionals: every template has at least 40 lines per conditional in its `.jinja` files'
+contents (names that make a file appear are free), and the hybrid says in the README what it
+adds to Django.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,17 @@ import os
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 DJANGO = ROOT / "template_django"
 HYBRID = ROOT / "template_hybrid"
 SECTION = "### What the hybrid adds to Django"
+TEMPLATES = ("template_django", "template_fastapi", "template_hybrid", "common")
+LINES_PER_CONDITIONAL = 40
+# A Jinja tag or expression; a conditional is an `if`/`elif` tag or an inline `x if y` in one.
+TAG = re.compile(r"\{%.*?%\}|\{\{.*?\}\}", re.DOTALL)
+CONDITIONAL = re.compile(r"\bif\b")
 
 
 def _rendered_name(relative: Path) -> str:
@@ -90,3 +102,36 @@ def test_the_readme_lists_the_hybrids_own_files() -> None:
 
 def test_the_readme_lists_the_django_files_the_hybrid_leaves_out() -> None:
     assert _listed("The Django files it leaves out") == _django_left_out()
+
+
+def _own_templated_files(base: Path) -> list[Path]:
+    """The `.jinja` files a template holds itself: not behind a link, not in node_modules."""
+    return [
+        path
+        for path in base.rglob("*.jinja")
+        if "node_modules" not in path.parts
+        and not any(part.is_symlink() for part in (path, *path.parents))
+    ]
+
+
+def _density(base: Path) -> tuple[int, int, list[tuple[int, str]]]:
+    """Lines and conditionals in a template's own `.jinja` files, and the conditionals per file."""
+    lines = conditionals = 0
+    per_file: list[tuple[int, str]] = []
+    for path in _own_templated_files(base):
+        text = path.read_text(encoding="utf-8")
+        count = sum(1 for tag in TAG.findall(text) if CONDITIONAL.search(tag))
+        lines += len(text.splitlines())
+        conditionals += count
+        per_file.append((count, path.relative_to(ROOT).as_posix()))
+    return lines, conditionals, sorted(per_file, reverse=True)
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_each_template_has_few_conditionals(template: str) -> None:
+    lines, conditionals, per_file = _density(ROOT / template)
+
+    assert lines >= LINES_PER_CONDITIONAL * conditionals, (
+        f"{template}: {lines} lines, {conditionals} conditionals"
+        f" ({lines / max(conditionals, 1):.1f} lines each); the most: {per_file[:5]}"
+    )
