@@ -108,6 +108,7 @@ def render(
     import copier  # imported here: it costs a third of a second
     from copier.errors import CopierAnswersInterrupt, CopierError
 
+    from generator.git_index import untracked_destination
     from generator.jinja_compiled import compiled_once
 
     dest = dest.expanduser().resolve()
@@ -120,7 +121,7 @@ def render(
     staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; the project should not be
     moved = False
     try:
-        with warnings.catch_warnings(), compiled_once():
+        with warnings.catch_warnings(), compiled_once(), untracked_destination():
             warnings.simplefilter("ignore")
             copier.run_copy(
                 source.src_path,

@@ -13,16 +13,18 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from generator.git_index import untracked_destinations
 from generator.jinja_compiled import compile_once
 from generator.verify_checks import project_problems
 
 
 def worker_init() -> None:
-    """Prepare a worker process: copier imported once, warnings off, compiled code kept."""
+    """Prepare a worker: copier imported once, warnings off, compiled code kept, no git probe."""
     warnings.simplefilter("ignore")
     import copier  # noqa: F401  (once per worker, not once per render)
 
     compile_once()
+    untracked_destinations()
 
 
 def render_and_check(src: str, data: dict[str, Any], dest: str) -> tuple[float, list[str]]:
