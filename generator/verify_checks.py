@@ -20,6 +20,8 @@ from typing import Any
 
 import yaml
 
+from generator.answers import ANSWERS_FILE
+
 #: Files whose own syntax uses Jinja-like braces (Django and Jinja2 HTML templates).
 BRACES_ALLOWED = (".html",)
 #: check-added-large-files' default limit.
@@ -79,7 +81,7 @@ def file_problems(path: Path, relative: str) -> list[str]:
     if path.suffix not in BRACES_ALLOWED and (match := _JINJA.search(text)):
         line = text.count("\n", 0, match.start()) + 1
         problems.append(f"{relative}:{line}: Jinja left: {match.group().strip()!r}")
-    if "_copier" in text and path.name != ".copier-answers.yml":
+    if "_copier" in text and path.name != ANSWERS_FILE:
         problems.append(f"{relative}: copier variable left")
     if problem := end_of_file_problem(content):
         problems.append(f"{relative}: {problem}")
