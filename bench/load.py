@@ -37,6 +37,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from generator.matrix import FRAMEWORKS  # noqa: E402
 from generator.services import (  # noqa: E402
     create_database,
     free_port,
@@ -44,7 +45,6 @@ from generator.services import (  # noqa: E402
     project_env,
 )
 
-FRAMEWORKS = ("django", "fastapi", "hybrid")
 DATABASES = ("sqlite", "postgresql")
 PASSWORD = "wrk-load-Secret-93"
 ANSWERS: dict[str, Any] = {

@@ -27,10 +27,10 @@ from typing import Any
 
 import pytest
 
+from generator.matrix import FRAMEWORKS
 from tests.conftest import ROOT, run
 from tests.served import Server, bearer_token, procfile, serve_web
 
-FRAMEWORKS = ("django", "fastapi", "hybrid")
 USERNAME = "admin"
 PASSWORD = "violet-kettle-93"  # unlike the username: FastAPI refuses similar passwords
 EMAIL = "admin@example.com"

@@ -34,6 +34,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from generator.matrix import FRAMEWORKS
+
 ROOT = Path(__file__).resolve().parent.parent
 OVERLAYS = ("staging", "production")
 #: The Kubernetes versions whose bundled schemas the objects must satisfy: the newest, and
@@ -42,7 +44,6 @@ KUBERNETES_VERSIONS = ("1.29.0", "1.37.0")
 #: The image's unprivileged user (common/Dockerfile.jinja: useradd --uid 10001 app).
 APP_UID = 10001
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-FRAMEWORKS = ("django", "fastapi", "hybrid")
 
 
 def _combinations() -> list[tuple[str, dict[str, Any]]]:

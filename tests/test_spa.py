@@ -29,12 +29,12 @@ from typing import Any
 
 import pytest
 
+from generator.matrix import FRAMEWORKS
 from generator.services import free_port
 from tests.conftest import run
 from tests.outside import ANSWERS, ServedFactory, ServedProject, render_project
 from tests.served import run_process
 
-FRAMEWORKS = ("django", "fastapi", "hybrid")
 SPA: dict[str, Any] = {**ANSWERS, "frontend": "spa", "database": "sqlite"}
 #: Prose that the frameworks word their own way and no generated client reads: schema
 #: titles (pydantic derives them from names, drf-spectacular writes none), operations'
