@@ -181,7 +181,7 @@ def _assert_files(project: Path, answers: dict[str, Any]) -> None:
     readme = (project / "README.md").read_text()
     assert "uv sync" in readme
     if answers["frontend"] == "spa":
-        assert "openapi-ts" in readme
+        assert "openapi-ts" in (project / "docs" / "spa.md").read_text()
         assert "CORS_ALLOWED_ORIGINS" in (project / ".env.example").read_text()
     if answers["docker"]:
         dockerfile = (project / "Dockerfile").read_text()
