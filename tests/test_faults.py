@@ -3,7 +3,8 @@
 For each framework, a project with websockets, Celery, PostgreSQL and Redis is served from its
 Procfile (`web` with two workers and `worker`, DEBUG=false) against a PostgreSQL and a Redis of
 its own, which the test stops and starts under it (the session's shared servers are never
-touched). The rule every generated project follows (its README's operations section):
+touched). The rule every generated project follows (its guides: `docs/operations.md`, with the
+details in `docs/realtime.md` and `docs/celery.md`):
 
 - Redis down: a write answers 201 as fast as usual; its websocket event and its Celery task
   are logged as dropped, never delivered late; once Redis is back, events and tasks flow

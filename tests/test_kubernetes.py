@@ -493,6 +493,7 @@ def test_deploy_is_off_by_default_and_needs_docker(template_copy: Path, tmp_path
     assert not (project / "deploy").exists()
     assert "kubectl" not in (project / ".github" / "workflows" / "ci.yml").read_text()
     assert "Kubernetes" not in (project / "README.md").read_text()
+    assert not (project / "docs" / "kubernetes.md").exists()
     with pytest.raises(ValueError, match="deploy=kubernetes needs docker=true"):
         render(
             template_copy,
@@ -503,21 +504,22 @@ def test_deploy_is_off_by_default_and_needs_docker(template_copy: Path, tmp_path
 
 
 @pytest.mark.parametrize("name", ["django-celery", "fastapi-realtime", "hybrid"])
-def test_readme_explains_deploying_and_the_procfile_mapping(
+def test_the_guide_explains_deploying_and_the_procfile_mapping(
     built: dict[str, Built], name: str
 ) -> None:
     item = built[name]
-    readme = (item.project / "README.md").read_text()
-    assert "## Deploying to Kubernetes" in readme
-    start = readme.index("## Deploying to Kubernetes")
-    end = readme.find("\n## ", start)
-    end = len(readme) if end == -1 else end
-    assert "\n\n\n" not in readme[start - 3 : end + 4]  # the section and the lines around it
-    assert "kubectl apply -k deploy/kubernetes/overlays/production" in readme
-    assert "kubectl create secret generic secrets" in readme
-    assert "docker build" in readme
+    assert "`docs/`" in (item.project / "README.md").read_text()  # where the guides are
+    guide = (item.project / "docs" / "kubernetes.md").read_text()
+    assert guide.startswith("# Deploying to Kubernetes\n")
+    assert "\n\n\n" not in guide
+    assert "kubectl apply -k deploy/kubernetes/overlays/production" in guide
+    assert "kubectl create secret generic secrets" in guide
+    assert "docker build" in guide
     for process in item.procfile:
-        assert f"`{process}`" in readme
-    section = readme.split("## Deploying to Kubernetes")[1].split("\n## ")[0]
-    assert ("REDIS_URL" in section) == item.uses_redis
-    assert ("Websockets" in section) == item.answers["realtime"]
+        assert f"`{process}`" in guide
+    assert ("REDIS_URL" in guide) == item.uses_redis
+    # Live updates need Redis between pods: their own guide says so.
+    realtime = item.project / "docs" / "realtime.md"
+    assert realtime.exists() == item.answers["realtime"]
+    if item.answers["realtime"]:
+        assert "required key of the Secret `secrets`" in realtime.read_text()

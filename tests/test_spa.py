@@ -219,7 +219,7 @@ def test_every_spa_project_gets_the_same_front_end(tmp_path: Path) -> None:
         assert "npm run generate-client" in workflow
         assert "git diff --exit-code" in workflow
         assert "npm run e2e" in workflow
-        assert "npm run generate-client" in (project / "README.md").read_text()
+        assert "npm run generate-client" in (project / "docs" / "spa.md").read_text()
     assert sources["django"] == sources["fastapi"] == sources["hybrid"]
 
 

@@ -172,6 +172,16 @@ def _assert_files(project: Path, answers: dict[str, Any]) -> None:
         "compose.yaml": answers["docker"],
         ".dockerignore": answers["docker"],
         ".github/workflows/ci.yml": answers["ci"] == "github",
+        # Each optional part's guide comes with it.
+        "docs/admin.md": answers["admin"],
+        "docs/accounts.md": answers["auth"] != "none",
+        "docs/realtime.md": answers["realtime"],
+        "docs/celery.md": answers["background_tasks"] == "celery",
+        "docs/pages.md": answers["frontend"] == "server",
+        "docs/spa.md": answers["frontend"] == "spa",
+        "docs/docker.md": answers["docker"],
+        "docs/ci.md": answers["ci"] == "github",
+        "docs/api.md": True,
     }
     for name, present in expected.items():
         assert (project / name).exists() == present, name
@@ -181,7 +191,7 @@ def _assert_files(project: Path, answers: dict[str, Any]) -> None:
     readme = (project / "README.md").read_text()
     assert "uv sync" in readme
     if answers["frontend"] == "spa":
-        assert "openapi-ts" in readme
+        assert "openapi-ts" in (project / "docs" / "spa.md").read_text()
         assert "CORS_ALLOWED_ORIGINS" in (project / ".env.example").read_text()
     if answers["docker"]:
         dockerfile = (project / "Dockerfile").read_text()
