@@ -21,7 +21,7 @@ TEMPLATES = ("template_django", "template_fastapi", "template_hybrid", "common")
 LINES_PER_CONDITIONAL = 40
 # A Jinja tag or expression; a conditional is an `if`/`elif` tag or an inline `x if y` in one.
 TAG = re.compile(r"\{%.*?%\}|\{\{.*?\}\}", re.DOTALL)
-CONDITIONAL = re.compile(r"\bif\b")
+CONDITIONAL = re.compile(r"\b(?:el)?if\b")
 
 
 def _rendered_name(relative: Path) -> str:
