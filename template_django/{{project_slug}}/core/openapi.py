@@ -8,6 +8,7 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 
 @extend_schema_field({"anyOf": [{"type": "string"}, {"type": "integer"}]})
@@ -59,6 +60,17 @@ def errors(*statuses: int) -> dict[int, OpenApiResponse]:
         )
         for status in statuses
     }
+
+
+def refusals(*, write: bool = False) -> tuple[int, ...]:
+    """The statuses an operation answers for who asks, as the API's authentication has it.
+
+    With credentials to check, a missing, malformed or expired bearer token is refused with
+    401, and a write the user may not make with 403; with none (no accounts), nobody is.
+    """
+    if not api_settings.DEFAULT_AUTHENTICATION_CLASSES:
+        return ()
+    return (401, 403) if write else (401,)
 
 
 def bodies_required(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:

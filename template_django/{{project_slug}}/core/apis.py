@@ -14,10 +14,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-{%- if auth != "none" %}
 
-from .openapi import errors
-{%- endif %}
+from .openapi import errors, refusals
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +45,7 @@ class HealthApi(APIView):
         responses={
             200: HEALTH,
             503: OpenApiResponse(HEALTH, description="The database is unreachable"),
-{%- if auth != "none" %}
-            **errors(401),
-{%- endif %}
+            **errors(*refusals()),
         },
     )
     def get(self, request: Request) -> Response:
