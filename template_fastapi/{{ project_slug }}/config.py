@@ -37,28 +37,21 @@ class Settings(BaseSettings):
     # Strict-Transport-Security max-age over HTTPS; raise to 31536000 once HTTPS works.
     # Unset: 60 seconds, none in DEBUG.
     SECURE_HSTS_SECONDS: int | None = None
-{%- if frontend == "spa" %}
+    # The settings of optional parts: a project without the part never reads them.
+    # Origins allowed to call the API from a browser (a separate front end's).
     CORS_ALLOWED_ORIGINS: Annotated[list[str], NoDecode] = []
-{%- endif %}
-{%- if realtime or background_tasks == "celery" %}
-    # Unset: {% if realtime %}websocket events stay inside this process{% if background_tasks == "celery" %}, and {% endif %}{% endif %}{% if background_tasks == "celery" %}Celery uses redis://localhost:6379/0{% endif %}.
+    # Redis, for websocket events between processes and as Celery's broker. Unset: events
+    # stay inside one process; Celery uses redis://localhost:6379/0.
     REDIS_URL: str | None = None
-{%- endif %}
-{%- if auth != "none" %}
     ACCESS_TOKEN_EXPIRE_MINUTES: int = 60
-{%- endif %}
-{%- if auth != "none" or admin %}
     # Logins refused (429) after this many failures for one username from one address...
     LOGIN_FAILURE_LIMIT: int = 5
     # ...until this many seconds have passed since the last failure.
     LOGIN_FAILURE_WINDOW: int = 300
-{%- endif %}
-{%- if background_tasks == "celery" %}
-    # Run tasks inline instead of sending them to a worker (tests).
+    # Run Celery tasks inline instead of sending them to a worker (tests).
     CELERY_TASK_ALWAYS_EAGER: bool = False
-{%- endif %}
 
-    @field_validator({% if frontend == "spa" %}"ALLOWED_HOSTS", "CORS_ALLOWED_ORIGINS"{% else %}"ALLOWED_HOSTS"{% endif %}, mode="before")
+    @field_validator("ALLOWED_HOSTS", "CORS_ALLOWED_ORIGINS", mode="before")
     @classmethod
     def split_commas(cls, value: Any) -> Any:
         """Read a comma-separated environment variable as a list."""
@@ -108,13 +101,11 @@ class Settings(BaseSettings):
                 url = url.set(database=str(BASE_DIR / database))
             return url.set(drivername="sqlite+aiosqlite")
         return url
-{%- if background_tasks == "celery" %}
 
     @property
     def broker_url(self) -> str:
         """The Redis URL Celery sends tasks through."""
         return self.REDIS_URL or "redis://localhost:6379/0"
-{%- endif %}
 
 
 def load_settings() -> Settings:

@@ -1,0 +1,1 @@
+"""The service: its API and the parts built on it, its configuration and database."""

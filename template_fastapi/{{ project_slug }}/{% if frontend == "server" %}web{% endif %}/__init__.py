@@ -1,1 +1,0 @@
-"""Server-rendered pages (Jinja2 templates, htmx for partial updates)."""
