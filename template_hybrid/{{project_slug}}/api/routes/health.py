@@ -4,8 +4,7 @@ from asgiref.sync import sync_to_async
 from django.db import DatabaseError, connection
 from fastapi import APIRouter, Response, status
 
-{% if auth != "none" %}from ..contract import errors
-{% endif %}from ..schemas import Health
+from ..schemas import Health
 
 router = APIRouter(tags=["health"])
 
@@ -18,12 +17,7 @@ def _ping_database() -> None:
 @router.get(
     "/health",
     response_model_exclude_none=True,
-    responses={
-        503: {"description": "The database is unreachable", "model": Health},
-{%- if auth != "none" %}
-        **errors(401),
-{%- endif %}
-    },
+    responses={503: {"description": "The database is unreachable", "model": Health}},
 )
 async def health(response: Response) -> Health:
     """Report whether the service and its database work."""

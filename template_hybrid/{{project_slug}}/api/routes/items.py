@@ -1,0 +1,57 @@
+"""Reading items, through Django's async ORM; `item_changes` writes them."""
+
+from typing import Annotated
+
+from asgiref.sync import sync_to_async
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from pydantic import WithJsonSchema
+
+from ...items.models import Item
+from ...items.selectors import item_list
+from ..contract import errors
+from ..schemas import ItemOut, ItemPage
+
+router = APIRouter(prefix="/items", tags=["items"])
+
+# The largest offset a database accepts (a signed 64-bit integer).
+MAX_OFFSET = 2**63 - 1
+
+
+async def item_or_404(item_id: Annotated[str, WithJsonSchema({"type": "integer"})]) -> Item:
+    """The item an id names; 404 for an unknown id and for one that is not an integer."""
+    item = None
+    if item_id.isascii() and item_id.isdigit():
+        item = await item_list().filter(pk=int(item_id)).afirst()
+    if item is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Item not found.")
+    return item
+
+
+ItemDep = Annotated[Item, Depends(item_or_404)]
+
+
+@router.get("", responses=errors(422, 503))
+async def items_list(
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, json_schema_extra={"format": "int64"})] = 0,
+) -> ItemPage:
+    """A page of items, in id order."""
+    items, total = await sync_to_async(_page)(limit=limit, offset=offset)
+    return ItemPage(
+        items=[ItemOut.model_validate(item) for item in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def _page(*, limit: int, offset: int) -> tuple[list[Item], int]:
+    # The page and the count in one call on the request's ORM thread: one thread hop, where
+    # the async ORM's `async for` and `acount()` take one each.
+    return list(item_list()[offset : offset + limit]), item_list().count()
+
+
+@router.get("/{item_id}", responses=errors(404, 503))
+async def items_read(item: ItemDep) -> ItemOut:
+    """One item."""
+    return ItemOut.model_validate(item)
