@@ -23,6 +23,8 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .statuses import DESCRIPTIONS
+
 
 class Error(BaseModel):
     """Every error but invalid input: `{"detail": "..."}`."""
@@ -44,18 +46,6 @@ class ValidationError(BaseModel):
     detail: list[ValidationErrorEntry]
 
 
-_DESCRIPTIONS = {
-    400: "The body is not valid JSON or form data",
-    401: "Missing, malformed, tampered or expired bearer token",
-    403: "Only the owner or staff may do this; a cookie-authenticated call needs a CSRF token",
-    404: "No such item",
-    413: "The request body is larger than 1 MiB",
-    422: "Invalid input",
-    429: "Too many failed logins: wait for Retry-After seconds",
-    503: "The database is unavailable: try again after Retry-After seconds",
-}
-
-
 #: Stands for the 422 that FastAPI would document for an operation that never answers one
 #: (its only input is a path id that the route itself checks); `contract_names` drops it.
 _NO_422 = "(never answered)"
@@ -69,7 +59,7 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     responses: dict[int | str, dict[str, Any]] = {
         status_code: {
             "model": ValidationError if status_code == 422 else Error,
-            "description": _DESCRIPTIONS[status_code],
+            "description": DESCRIPTIONS[status_code],
         }
         for status_code in statuses
     }

@@ -7,7 +7,7 @@
 - `CrossOriginMiddleware`: an unsafe request (POST, PUT, PATCH, DELETE) from another site is
   refused with 403 before any cookie it carries is used: `Sec-Fetch-Site` must say
   same-origin, else `Origin` must be this origin (the check Go's CrossOriginProtection
-  makes). Pages add a per-session token on top (web/router.py).
+  makes). Server-rendered pages add a per-session CSRF token on top.
 - `BodyLimitMiddleware`: a request body over the limit is a 413, announced or streamed.
 """
 

@@ -10,6 +10,8 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
+from .statuses import DESCRIPTIONS
+
 
 @extend_schema_field({"anyOf": [{"type": "string"}, {"type": "integer"}]})
 class LocationPartField(serializers.Field):
@@ -39,24 +41,12 @@ class ValidationErrorSerializer(serializers.Serializer):
     detail = ValidationErrorEntrySerializer(many=True)
 
 
-_DESCRIPTIONS = {
-    400: "The body is not valid JSON or form data",
-    401: "Missing, malformed, tampered or expired bearer token",
-    403: "Only the owner or staff may do this; a cookie-authenticated call needs a CSRF token",
-    404: "No such item",
-    413: "The request body is larger than 1 MiB",
-    422: "Invalid input",
-    429: "Too many failed logins: wait for Retry-After seconds",
-    503: "The database is unavailable: try again after Retry-After seconds",
-}
-
-
 def errors(*statuses: int) -> dict[int, OpenApiResponse]:
     """OpenAPI responses for the given error statuses."""
     return {
         status: OpenApiResponse(
             ValidationErrorSerializer if status == 422 else ErrorSerializer,
-            description=_DESCRIPTIONS[status],
+            description=DESCRIPTIONS[status],
         )
         for status in statuses
     }
