@@ -418,7 +418,8 @@ def test_files_pass_the_projects_pre_commit_hooks(built: dict[str, Built], name:
     files = sorted(item.deploy.rglob("*"))
     files = [f for f in files if f.is_file()]
     assert len(files) == 9 + item.celery
-    for path in [*files, item.project / ".github" / "workflows" / "ci.yml"]:
+    workflows = item.project / ".github" / "workflows"
+    for path in [*files, workflows / "ci.yml", workflows / "kubernetes.yml"]:
         text = path.read_text()
         assert len(list(yaml.compose_all(text))) == 1, path
         assert text.endswith("\n"), path
@@ -429,9 +430,9 @@ def test_files_pass_the_projects_pre_commit_hooks(built: dict[str, Built], name:
 
 
 def _ci_step(project: Path) -> str:
-    workflow = yaml.safe_load((project / ".github" / "workflows" / "ci.yml").read_text())
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "kubernetes.yml").read_text())
     steps = [
-        s for s in workflow["jobs"]["check"]["steps"] if s.get("name") == "Kubernetes manifests"
+        s for s in workflow["jobs"]["manifests"]["steps"] if s.get("name") == "Kubernetes manifests"
     ]
     assert len(steps) == 1
     return str(steps[0]["run"])
@@ -492,6 +493,7 @@ def test_deploy_is_off_by_default_and_needs_docker(template_copy: Path, tmp_path
     assert yaml.safe_load((project / ".copier-answers.yml").read_text())["deploy"] == "none"
     assert not (project / "deploy").exists()
     assert "kubectl" not in (project / ".github" / "workflows" / "ci.yml").read_text()
+    assert not (project / ".github" / "workflows" / "kubernetes.yml").exists()
     assert "Kubernetes" not in (project / "README.md").read_text()
     assert not (project / "docs" / "kubernetes.md").exists()
     with pytest.raises(ValueError, match="deploy=kubernetes needs docker=true"):
