@@ -190,13 +190,23 @@ def test_manifests_read_only_the_answers_the_combinations_cover() -> None:
     env = jinja2.Environment(autoescape=False)
     env.filters["regex_replace"] = lambda value, *_: value  # one of copier's filters
     read: set[str] = set()
+    given: set[str] = set()  # what each template's own manifest files set for the common ones
     sources = [*(ROOT / "common" / "kubernetes").rglob("*.jinja")]
     sources += [ROOT / f"template_{framework}" / "Procfile.jinja" for framework in FRAMEWORKS]
-    for source in sources:
+    wrappers = [
+        path
+        for framework in FRAMEWORKS
+        for path in (ROOT / f"template_{framework}").glob("*deploy*/kubernetes/**/*.jinja")
+    ]
+    assert wrappers
+    for source in [*sources, *wrappers]:
         ast = env.parse(source.read_text())
         assigned = {n.name for n in ast.find_all(jinja2.nodes.Name) if n.ctx == "store"}
+        assigned |= {m.name for m in ast.find_all(jinja2.nodes.Macro)}
         read |= jinja2.meta.find_undeclared_variables(ast) - assigned
-    assert read == {"framework", "project_slug", "realtime", "background_tasks", "environment"}
+        if source in wrappers:
+            given |= assigned
+    assert read - given == {"framework", "project_slug", "realtime", "background_tasks"}
     # Files without tags are plain YAML, named without .jinja (STYLE.md).
     for plain in (ROOT / "common" / "kubernetes").rglob("*.yaml"):
         assert not any(m in plain.read_text() for m in ("{{", "{%", "{#")), plain
@@ -418,7 +428,8 @@ def test_files_pass_the_projects_pre_commit_hooks(built: dict[str, Built], name:
     files = sorted(item.deploy.rglob("*"))
     files = [f for f in files if f.is_file()]
     assert len(files) == 9 + item.celery
-    for path in [*files, item.project / ".github" / "workflows" / "ci.yml"]:
+    workflows = item.project / ".github" / "workflows"
+    for path in [*files, workflows / "ci.yml", workflows / "kubernetes.yml"]:
         text = path.read_text()
         assert len(list(yaml.compose_all(text))) == 1, path
         assert text.endswith("\n"), path
@@ -429,9 +440,9 @@ def test_files_pass_the_projects_pre_commit_hooks(built: dict[str, Built], name:
 
 
 def _ci_step(project: Path) -> str:
-    workflow = yaml.safe_load((project / ".github" / "workflows" / "ci.yml").read_text())
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "kubernetes.yml").read_text())
     steps = [
-        s for s in workflow["jobs"]["check"]["steps"] if s.get("name") == "Kubernetes manifests"
+        s for s in workflow["jobs"]["manifests"]["steps"] if s.get("name") == "Kubernetes manifests"
     ]
     assert len(steps) == 1
     return str(steps[0]["run"])
@@ -492,6 +503,7 @@ def test_deploy_is_off_by_default_and_needs_docker(template_copy: Path, tmp_path
     assert yaml.safe_load((project / ".copier-answers.yml").read_text())["deploy"] == "none"
     assert not (project / "deploy").exists()
     assert "kubectl" not in (project / ".github" / "workflows" / "ci.yml").read_text()
+    assert not (project / ".github" / "workflows" / "kubernetes.yml").exists()
     assert "Kubernetes" not in (project / "README.md").read_text()
     assert not (project / "docs" / "kubernetes.md").exists()
     with pytest.raises(ValueError, match="deploy=kubernetes needs docker=true"):

@@ -199,6 +199,7 @@ def test_python_only_projects_have_no_front_end_to_build(frontend: str, tmp_path
     assert not (project / "frontend").exists()
     assert "node" not in (project / "Dockerfile").read_text()
     assert "npm" not in (project / ".github" / "workflows" / "ci.yml").read_text()
+    assert not (project / ".github" / "workflows" / "frontend.yml").exists()
 
 
 def test_every_spa_project_gets_the_same_front_end(tmp_path: Path) -> None:
@@ -215,7 +216,7 @@ def test_every_spa_project_gets_the_same_front_end(tmp_path: Path) -> None:
         assert "src/client/sdk.gen.ts" in sources[framework]
         assert "package-lock.json" in sources[framework]
         assert b"FROM node:" in (project / "Dockerfile").read_bytes()
-        workflow = (project / ".github" / "workflows" / "ci.yml").read_text()
+        workflow = (project / ".github" / "workflows" / "frontend.yml").read_text()
         assert "npm run generate-client" in workflow
         assert "git diff --exit-code" in workflow
         assert "npm run e2e" in workflow
