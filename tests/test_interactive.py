@@ -218,7 +218,8 @@ def test_new_starts_from_a_preset_chosen_on_the_terminal(tmp_path: Path) -> None
     assert answers["framework"] == "fastapi"
     readme = " ".join((dest / "README.md").read_text().split())
     assert (
-        "The answers started from the preset **Webhook receiver** (`webhook-receiver`)." in readme
+        "The answers started from the preset **Webhook receiver** (`webhook-receiver`);"
+        " changed from it: nothing." in readme
     )
 
 

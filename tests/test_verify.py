@@ -116,7 +116,7 @@ def test_a_broken_file_in_a_fork_is_caught_and_named(tmp_path: Path) -> None:
     broken = next(
         p
         for p in (fork / "template_fastapi").rglob("*")
-        if p.name.endswith("realtime.py{% endif %}.jinja") and p.parent.name != "tests"
+        if p.name.startswith("{% if realtime %}realtime.py") and p.parent.name != "tests"
     )
     broken.write_text(broken.read_text() + "x=1  \n\n")
     junit = tmp_path / "out" / "verify.xml"
