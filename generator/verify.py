@@ -22,8 +22,9 @@ import time
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from generator import combos, questions
+from generator import combos, git, questions
 from generator.errors import UsageError
+from generator.source import is_url
 from generator.verify_checks import ruff_problems
 from generator.verify_render import render_and_check, worker_init
 from generator.verify_report import Echo, Progress, Result, summary, table, write_junit
@@ -34,25 +35,18 @@ _IGNORE = shutil.ignore_patterns(
 )
 
 
-def _is_url(template: str) -> bool:
-    return "://" in template or template.startswith(("git@", "gh:", "gl:"))
-
-
 def prepare_template(template: str | None, workdir: Path) -> Path:
     """Copy the template (this checkout, a path or a git URL) to a plain folder in `workdir`."""
     if template is None:
         source = questions.template_root()
-    elif _is_url(template):
+    elif is_url(template):
         source = workdir / "clone"
-        proc = subprocess.run(
-            ["git", "clone", "--quiet", "--depth", "1", template, str(source)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        proc = git.run("clone", "--quiet", "--depth", "1", template, str(source), cwd=workdir)
         if proc.returncode != 0:
-            lines = proc.stderr.strip().splitlines() or ["git clone failed"]
-            raise UsageError(f"--template {template}: {lines[-1]}")
+            lines = proc.stderr.decode(errors="replace").strip().splitlines()
+            fatal = [line.removeprefix("fatal: ") for line in lines if line.startswith("fatal: ")]
+            reason = (fatal or lines or ["git clone failed"])[0]
+            raise UsageError(f"--template {template}: {reason}")
     else:
         source = Path(template).expanduser().resolve()
         if not source.is_dir():
