@@ -9,6 +9,8 @@ details in `docs/realtime.md` and `docs/celery.md`):
 - Redis down: a write answers 201 as fast as usual; its websocket event and its Celery task
   are logged as dropped, never delivered late; once Redis is back, events and tasks flow
   again without a restart, and websocket clients that reconnect hear every change.
+- Redis closing its clients' connections while it stays up (what a restart leaves behind in
+  every connection pool): the next writes' events are all delivered, none dropped.
 - PostgreSQL down: `/api/health` answers 503 within 2 s and other endpoints 503 with a
   `detail`; once it is back, every worker serves again within 10 s, without a restart.
 """
@@ -109,6 +111,14 @@ class Redis:
         self.workdir = workdir
         self.restarted: subprocess.Popen[bytes] | None = None
 
+    def kill_connections(self) -> None:
+        """Close every client's connection except the pub/sub subscribers'."""
+        subprocess.run(
+            ["redis-cli", "-p", str(self.port), "client", "kill", "type", "normal"],
+            check=True,
+            capture_output=True,
+        )
+
     def stop(self) -> None:
         """Shut the server down (connections are cut)."""
         subprocess.run(
@@ -174,11 +184,12 @@ def listener_events(log: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
 
 
-def wait_until(check: Callable[[], bool], timeout: float, what: str, log: Path) -> float:
-    """Seconds until `check()` holds; fail with the log's tail after `timeout`."""
+def wait_until(check: Callable[[], bool], timeout: float, what: str, *logs: Path) -> float:
+    """Seconds until `check()` holds; fail with the logs' tails after `timeout`."""
     began = time.monotonic()
     while not check():
-        assert time.monotonic() - began < timeout, f"{what}:\n{log.read_text()[-6000:]}"
+        tails = "\n".join(f"--- {log.name}\n{log.read_text()[-4000:]}" for log in logs)
+        assert time.monotonic() - began < timeout, f"{what}:\n{tails}"
         time.sleep(0.2)
     return time.monotonic() - began
 
@@ -212,6 +223,18 @@ def check_redis_outage(
     )
     wait_for_log(worker_log, "before-outage-3", timeout=RECOVERY)
 
+    # Redis closes every client connection but the relays' subscriptions (as a restart
+    # does, without the outage): each web worker's next write still publishes its event.
+    redis.kill_connections()
+    kept = [create(project, f"connections-closed-{n}")[1]["id"] for n in range(4)]
+    wait_until(
+        lambda: set(kept) <= {event["item"]["id"] for event in listener_events(listener)},
+        RECOVERY,
+        "an event was dropped after Redis closed the connections",
+        listener,
+        project.log,
+    )
+
     redis.stop()
     during, seconds = [], []
     for n in range(4):  # Several, so both web workers meet the outage.
@@ -240,7 +263,9 @@ def check_redis_outage(
         heard = {event["item"]["id"] for event in listener_events(listener)}
         return bool(heard & set(after))
 
-    wait_until(event_arrived, RECOVERY, "no websocket event after Redis came back", listener)
+    wait_until(
+        event_arrived, RECOVERY, "no websocket event after Redis came back", listener, project.log
+    )
     # Every worker publishes again: each of the next writes reaches the client.
     more = [create(project, f"after-outage-more-{n}")[1]["id"] for n in range(4)]
     wait_until(
@@ -248,6 +273,7 @@ def check_redis_outage(
         RECOVERY,
         "some web worker no longer publishes websocket events",
         listener,
+        project.log,
     )
     wait_until(
         lambda: "after-outage-more-3" in worker_log.read_text(),
