@@ -10,7 +10,7 @@ details in `docs/realtime.md` and `docs/celery.md`):
   are logged as dropped, never delivered late; once Redis is back, events and tasks flow
   again without a restart, and websocket clients that reconnect hear every change.
 - Redis closing its clients' connections while it stays up (what a restart leaves behind in
-  every connection pool): the next writes' events are all delivered, none dropped.
+  every connection pool): the next writes' events and tasks are all delivered, none dropped.
 - PostgreSQL down: `/api/health` answers 503 within 2 s and other endpoints 503 with a
   `detail`; once it is back, every worker serves again within 10 s, without a restart.
 """
@@ -232,6 +232,13 @@ def check_redis_outage(
         RECOVERY,
         "an event was dropped after Redis closed the connections",
         listener,
+        project.log,
+    )
+    wait_until(
+        lambda: all(f"connections-closed-{n}" in worker_log.read_text() for n in range(4)),
+        RECOVERY,
+        "a task queued after Redis closed the connections never ran",
+        worker_log,
         project.log,
     )
 
