@@ -1,16 +1,17 @@
-"""The request-lifecycle middleware: one ORM thread per request, and Django's signals."""
+"""The request-lifecycle middleware: one ORM thread per request, and Django's signals; writes."""
 
 import asyncio
 import threading
 
 import httpx2
-from asgiref.sync import sync_to_async
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.core import signals
+from django.db import connection
 from fastapi import FastAPI
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp
 
-from ..lifecycle import DjangoRequestLifecycle
+from ..lifecycle import DjangoRequestLifecycle, write_turn
 
 
 def threads_used(app: ASGIApp, requests: int) -> set[int]:
@@ -40,6 +41,13 @@ def test_each_request_gets_its_own_orm_thread() -> None:
     assert len(threads_used(DjangoRequestLifecycle(thread_app()), requests=3)) == 3
 
 
+def test_a_finished_requests_thread_serves_the_next_request() -> None:
+    app = DjangoRequestLifecycle(thread_app())
+    first, second = threads_used(app, requests=1), threads_used(app, requests=1)
+
+    assert first == second
+
+
 def test_without_it_every_request_queues_on_one_thread() -> None:
     assert len(threads_used(thread_app(), requests=3)) == 1
 
@@ -62,3 +70,29 @@ def test_api_requests_send_djangos_request_signals(api_client: TestClient) -> No
         signals.request_finished.disconnect(finished)
 
     assert sent == ["started", "finished"]
+
+
+def test_writes_take_turns_on_sqlite() -> None:
+    running, most = 0, 0
+    lock = threading.Lock()
+
+    def service() -> None:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        threading.Event().wait(0.05)
+        with lock:
+            running -= 1
+
+    async def request() -> None:
+        async with ThreadSensitiveContext(), write_turn():  # Its own thread, as a request has.
+            await sync_to_async(service)()
+
+    async def main() -> None:
+        await asyncio.gather(*(request() for _ in range(3)))
+
+    asyncio.run(main())
+
+    # SQLite has one write lock per file: a process's writers queue rather than poll for it.
+    assert most == (1 if connection.vendor == "sqlite" else 3)
