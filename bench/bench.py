@@ -9,13 +9,22 @@ template; pass a local checkout of cookiecutter-django with --cookiecutter-djang
 this script never downloads; its hooks are off, as stackpick runs none). With --green it
 also times generate -> `uv sync` -> green suite for each framework's default project (target:
 at most 10 s on a warm uv cache). Commands alternate run by run and figures are medians, so
-ratios hold on a noisy machine.
+ratios hold on a noisy machine; each run's CPU time (user + system, the command's processes
+and their children) is given beside its wall time, since it depends less on what else the
+machine is doing.
+
+The renders use a fresh clone of this repository's HEAD (`git clone --no-local`: packed, as
+a clone from GitHub or an installed stackpick's template snapshot is), and one more row
+renders from this working repository itself: copier clones its template for every render,
+and a local clone hardlinks each loose object (a repository where commits pile up keeps
+thousands until git's automatic gc) and deletes them afterwards.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -47,12 +56,18 @@ ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 GREEN_ENV = {"PYENV_VERSION": PYENV_VERSIONS} if "PYENV_ROOT" in os.environ else {}
 
 
-def timed(make_cmd: Callable[[int], list[str]], run: int) -> float:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(make_cmd: Callable[[int], list[str]], run: int) -> tuple[float, float]:
+    """Wall time and CPU time (the command's processes and their children) of one run."""
     cmd = make_cmd(run)
-    start = time.perf_counter()
+    cpu, start = _children_cpu(), time.perf_counter()
     env = {**ENV, **GREEN_ENV} if cmd[0] == "sh" else ENV
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, _children_cpu() - cpu
 
 
 def main() -> None:
@@ -64,6 +79,8 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="stackpick-bench-"))
     stackpick, cookiecutter, copier = tool("stackpick"), tool("cookiecutter"), tool("copier")
+    template = work / "template"
+    subprocess.run(["git", "clone", "--quiet", "--no-local", str(ROOT), str(template)], check=True)
     cases: dict[str, Callable[[int], list[str]]] = {
         "stackpick --help": lambda _: [stackpick, "--help"],
         "cookiecutter --help": lambda _: [cookiecutter, "--help"],
@@ -79,8 +96,18 @@ def main() -> None:
             "--framework",
             f,
             "--template",
-            str(ROOT),
+            str(template),
         ]
+    cases["stackpick new (django, checkout)"] = lambda run: [
+        stackpick,
+        "new",
+        str(work / f"checkout-{run}"),
+        "--defaults",
+        "--framework",
+        "django",
+        "--template",
+        str(ROOT),
+    ]
     cases["copier copy (django, plain)"] = lambda run: [
         copier,
         "copy",
@@ -90,7 +117,7 @@ def main() -> None:
         "HEAD",
         "-d",
         "framework=django",
-        str(ROOT),
+        str(template),
         str(work / f"plain-{run}"),
     ]
     if args.cookiecutter_django:
@@ -111,36 +138,46 @@ def main() -> None:
             cases[f"generate -> green ({framework})"] = lambda run, f=framework: [
                 "sh",
                 "-ec",
-                f'{stackpick} new "$1" --defaults --framework {f} --template {ROOT}'
+                f'{stackpick} new "$1" --defaults --framework {f} --template {template}'
                 f' && cd "$1" && {uv} sync --quiet && {uv} run pytest --quiet -p no:cacheprovider',
                 "sh",
                 str(work / f"green-{f}-{run}"),
             ]
 
-    samples: dict[str, list[float]] = {name: [] for name in cases}
+    walls: dict[str, list[float]] = {name: [] for name in cases}
+    cpus: dict[str, list[float]] = {name: [] for name in cases}
     for make in cases.values():  # one warm-up each
         timed(make, -1)
     for run in range(args.runs):
         for name, make in cases.items():
-            samples[name].append(timed(make, run))
+            wall, cpu = timed(make, run)
+            walls[name].append(wall)
+            cpus[name].append(cpu)
     shutil.rmtree(work, ignore_errors=True)
 
-    median = {name: statistics.median(values) for name, values in samples.items()}
-    cc_help = median["cookiecutter --help"]
-    print(f"{'command':<32} {'median s':>9} {'min s':>7} {'max s':>7}  note")
-    for name, values in samples.items():
+    median = {name: statistics.median(values) for name, values in walls.items()}
+    median_cpu = {name: statistics.median(values) for name, values in cpus.items()}
+    anchor = "cookiecutter-django render"
+    print(f"{'command':<34} {'median s':>9} {'min s':>7} {'max s':>7} {'CPU s':>6}  note")
+    for name, values in walls.items():
         note = ""
         if name == "stackpick --help":
-            ratio = median[name] / cc_help
+            ratio = median[name] / median["cookiecutter --help"]
             note = f"{ratio:.2f}x cookiecutter --help (target <= 0.65x)"
-        elif name.startswith("stackpick new") and "cookiecutter-django render" in median:
-            ratio = median[name] / median["cookiecutter-django render"]
-            note = f"{ratio:.2f}x cookiecutter-django's render (target <= 1.00x)"
+        elif name.startswith("stackpick new") and anchor in median:
+            ratio = median[name] / median[anchor]
+            cpu_ratio = median_cpu[name] / median_cpu[anchor]
+            note = (
+                f"{ratio:.2f}x cookiecutter-django's render (target <= 1.00x), CPU {cpu_ratio:.2f}x"
+            )
         elif name.startswith("generate -> green"):
             note = "target <= 10 s"
-        print(f"{name:<32} {median[name]:>9.3f} {min(values):>7.3f} {max(values):>7.3f}  {note}")
-    if "cookiecutter-django render" not in median:
-        print("cookiecutter-django render: not measured (pass --cookiecutter-django PATH)")
+        print(
+            f"{name:<34} {median[name]:>9.3f} {min(values):>7.3f} {max(values):>7.3f}"
+            f" {median_cpu[name]:>6.3f}  {note}"
+        )
+    if anchor not in median:
+        print(f"{anchor}: not measured (pass --cookiecutter-django PATH)")
 
 
 if __name__ == "__main__":

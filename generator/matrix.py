@@ -11,10 +11,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import yaml
-
 from generator.errors import UsageError
-from generator.questions import template_root
+from generator.questions import read_yaml, template_root
 
 #: The frameworks, simplest first: a tie goes to the earlier one.
 FRAMEWORKS = ("django", "fastapi", "hybrid")
@@ -92,7 +90,7 @@ class Recommendation:
 
 def _read(name: str) -> Any:
     with (template_root() / "generator" / name).open("rb") as stream:
-        return yaml.safe_load(stream)
+        return read_yaml(stream)
 
 
 @cache

@@ -5,11 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
 
 from generator.errors import UsageError
+
+# libyaml's loader where PyYAML was built with it: the same data in a tenth of the time
+# (every run reads copier.yml, and `new` the matrix and its articles).
+try:
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # PyYAML built without libyaml
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
 #: The questions that feed the decision matrix, in the order they are asked.
 DECISION_KEYS = ("admin", "async_io", "realtime", "auth", "frontend", "team")
@@ -58,7 +65,7 @@ class Question:
         return value
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(_SafeLoader):
     """Reads `copier.yml`, leaving copier's `!include` tags as their path."""
 
 
@@ -75,6 +82,11 @@ def _choices(raw: Any) -> tuple[tuple[str, Any], ...]:
     if isinstance(raw, dict):
         return tuple((str(title), value) for title, value in raw.items())
     return tuple((str(value), value) for value in raw)
+
+
+def read_yaml(data: bytes | IO[bytes]) -> Any:
+    """Safely load one YAML document (PyYAML's `safe_load`, in C where it can)."""
+    return yaml.load(data, Loader=_SafeLoader)
 
 
 @cache

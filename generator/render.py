@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from generator.errors import Aborted, StackpickError, UsageError
+from generator.questions import read_yaml
 from generator.source import TemplateSource
 
 _VALIDATION = re.compile(r"Validation error for question '(?P<key>[^']+)': (?P<msg>.*)", re.S)
@@ -89,7 +88,7 @@ def _record_portable_source(project: Path, source: TemplateSource) -> None:
     from generator.source import portable
 
     path = project / answers.ANSWERS_FILE
-    recorded = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    recorded = read_yaml(path.read_bytes()) if path.is_file() else None
     if isinstance(recorded, dict) and recorded.get("_commit"):
         where = portable(source, str(recorded["_commit"]))
         if where != recorded.get("_src_path"):

@@ -118,6 +118,9 @@ def snapshot(root: Path, version: str = __version__) -> TemplateSource:
         post += 1
         tag = f"v{version}.post{post}"
     git.text("tag", tag, cwd=repo)
+    # Packed, the snapshot is a few files: copier clones it for every render, and a local
+    # clone hardlinks (and then deletes) each loose object (430 for the first version).
+    git.text("repack", "-a", "-d", "-q", cwd=repo)
     return TemplateSource(src_path=str(repo), vcs_ref=tag)
 
 
