@@ -5,16 +5,25 @@ event loop awaits the result. SQLAlchemy's adapter of aiosqlite makes four such 
 statement (open a cursor, execute, fetch the rows, close the cursor), and every trip wakes
 the connection's thread and then the event loop. This driver makes one: the thread executes
 the statement, fetches all its rows, reads its description, row count and last row id and
-closes the cursor, and hands the event loop all of that at once. A rollback or commit with
-no transaction open (a read-only session's statements run in autocommit) makes no trip at
-all, as the sqlite3 module would do nothing for it either.
+closes the cursor, and hands the event loop all of that at once. Measured in a generated
+project, CPU time a call of the items service: the list 1.01 -> 0.79 ms, one item 1.00 ->
+0.69 ms, a new item 1.30 -> 0.92 ms.
+
+Transactions make no trip of their own either. A rollback or commit with no transaction
+open (a read-only session's statements run in autocommit) makes none, as the sqlite3 module
+would do nothing for it either; and `begin(connection, "BEGIN IMMEDIATE")`, from a "begin"
+event listener, opens the transaction on the thread right before its first statement, in
+that statement's trip, so the write lock is held from then on and not one trip earlier. (A
+"database is locked" error then names that first statement.)
 
 Everything else is the standard library's `sqlite3` and SQLAlchemy's pysqlite dialect: the
 connect arguments (`timeout`, `check_same_thread`, `uri`), the SQL, the types, the errors.
 As with aiosqlite, a file database gets SQLAlchemy's `AsyncAdaptedQueuePool` and
 `:memory:` a `StaticPool`; rows are always fetched whole (no server-side cursors, so no
 `stream()`: SQLite has no server to stream from). `db.create_engine` uses this driver for
-every SQLite URL; its name in a URL is `sqlite+DRIVER` (DRIVER below).
+every SQLite URL; its name in a URL is `sqlite+DRIVER` (DRIVER below). The DB-API adapter
+classes build on SQLAlchemy's own for asyncio drivers (`sqlalchemy.connectors.asyncio`, which
+its aiosqlite and asyncpg dialects use too) and replace every method that would make a trip.
 """
 
 import asyncio
@@ -28,6 +37,7 @@ from threading import Thread
 from typing import Any, NamedTuple, TypeVar, cast
 
 from sqlalchemy import URL, pool
+from sqlalchemy import Connection as SQLAlchemyConnection
 from sqlalchemy.connectors.asyncio import (
     AsyncAdapt_dbapi_connection,
     AsyncAdapt_dbapi_cursor,
@@ -73,6 +83,12 @@ def _execute(
         cursor.close()
 
 
+def _open_then(connection: sqlite3.Connection, begin: str, function: Callable[[], Any]) -> Any:
+    # Runs on the connection's thread: open the transaction begun, then the call.
+    connection.execute(begin)
+    return function()
+
+
 class ThreadConnection:
     """A sqlite3 connection that lives on a thread of its own, which `call` runs code on."""
 
@@ -82,6 +98,8 @@ class ThreadConnection:
         self._sqlite: sqlite3.Connection | None = None
         # Calls queued or running whose end the event loop has not yet seen.
         self._pending = 0
+        # The statement that opens the transaction begun (begin) but not yet opened.
+        self._begin: str | None = None
 
     @classmethod
     async def connect(cls, *args: Any, **kwargs: Any) -> "ThreadConnection":
@@ -133,8 +151,29 @@ class ThreadConnection:
         return self._sqlite
 
     async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """`function(sqlite3_connection, *args, **kwargs)`, run on the connection's thread."""
-        return cast(T, await self._run(partial(function, self.sqlite, *args, **kwargs)))
+        """`function(sqlite3_connection, *args, **kwargs)`, run on the connection's thread.
+
+        A transaction begun (begin) opens first, in the same trip.
+        """
+        sqlite = self.sqlite
+        run = partial(function, sqlite, *args, **kwargs)
+        if self._begin is not None:
+            run = partial(_open_then, sqlite, self._begin, run)
+            self._begin = None
+        return cast(T, await self._run(run))
+
+    def begin(self, statement: str = "BEGIN") -> None:
+        """Begin a transaction: `statement` opens it at the start of the next call's trip.
+
+        It takes no trip of its own, so a `BEGIN IMMEDIATE` holds the write lock no longer
+        than from the first statement on. A commit or rollback before any statement leaves
+        it unopened: there was nothing to commit or undo.
+        """
+        self._begin = statement
+
+    def discard_begin(self) -> None:
+        """Forget a transaction begun but not yet opened (see begin)."""
+        self._begin = None
 
     @property
     def in_transaction(self) -> bool:
@@ -266,11 +305,13 @@ class Connection(AsyncAdapt_terminate, AsyncAdapt_dbapi_connection):
 
     def commit(self) -> None:
         """Commit the transaction, if one is open."""
+        self._connection.discard_begin()
         if self._connection.in_transaction:
             self._call(sqlite3.Connection.commit)
 
     def rollback(self) -> None:
         """Roll back the transaction, if one is open."""
+        self._connection.discard_begin()
         if self._connection.in_transaction:
             self._call(sqlite3.Connection.rollback)
 
@@ -328,6 +369,19 @@ class Dialect(SQLiteDialect_pysqlite):
     def do_terminate(self, dbapi_connection: DBAPIConnection) -> None:
         """Close a connection that may be in use; used when SQLAlchemy invalidates it."""
         cast(Connection, dbapi_connection).terminate()
+
+
+def begin(connection: SQLAlchemyConnection, statement: str = "BEGIN") -> None:
+    """Open `connection`'s transaction with `statement`: from a "begin" event listener.
+
+    On this driver the statement runs in the trip of the transaction's first statement
+    (ThreadConnection.begin); on another, at once.
+    """
+    driver_connection = connection.connection.driver_connection
+    if isinstance(driver_connection, ThreadConnection):
+        driver_connection.begin(statement)
+    else:
+        connection.exec_driver_sql(statement)
 
 
 registry.register(f"sqlite.{DRIVER}", __name__, "Dialect")
