@@ -51,8 +51,8 @@ from sqlalchemy.util import await_
 DRIVER = "threaded"
 
 T = TypeVar("T")
-# A function for the connection's thread, and the future of its result (None: not awaited).
-_Call = tuple[asyncio.Future[Any] | None, Callable[[], Any]]
+# A function for the connection's thread, and what takes its result or error (None: nothing).
+_Call = tuple[Callable[[Any, BaseException | None], None] | None, Callable[[], Any]]
 
 
 class Outcome(NamedTuple):
@@ -87,12 +87,45 @@ def _open_then(connection: sqlite3.Connection, begin: str, function: Callable[[]
     return function()
 
 
+def _serve(calls: "SimpleQueue[_Call | None]") -> None:
+    # The connection's thread, until it takes None. Between calls it holds no reference to
+    # its ThreadConnection, which can then be collected (and stop it) if never closed.
+    while _serve_one(calls.get()):
+        pass
+
+
+def _serve_one(call: _Call | None) -> bool:
+    if call is None:
+        return False
+    take, function = call
+    try:
+        outcome: tuple[Any, BaseException | None] = (function(), None)
+    except BaseException as error:  # The caller gets it.
+        outcome = (None, error)
+    if take is not None:
+        take(*outcome)
+    return True
+
+
+def _hand_over(
+    loop: asyncio.AbstractEventLoop,
+    settle: Callable[..., None],
+    future: asyncio.Future[Any],
+    result: Any,
+    error: BaseException | None,
+) -> None:
+    # On the connection's thread: the event loop settles the future. A closed event loop
+    # (RuntimeError) has nobody left to take the outcome.
+    with suppress(RuntimeError):
+        loop.call_soon_threadsafe(settle, future, result, error)
+
+
 class ThreadConnection:
     """A sqlite3 connection that lives on a thread of its own, which `call` runs code on."""
 
     def __init__(self) -> None:
         self._calls: SimpleQueue[_Call | None] = SimpleQueue()
-        self._thread = Thread(target=self._serve, name="sqlite", daemon=True)
+        self._thread = Thread(target=_serve, args=(self._calls,), name="sqlite", daemon=True)
         self._sqlite: sqlite3.Connection | None = None
         # Calls queued or running whose end the event loop has not yet seen.
         self._pending = 0
@@ -111,18 +144,8 @@ class ThreadConnection:
             raise
         return self
 
-    def _serve(self) -> None:
-        while (call := self._calls.get()) is not None:
-            future, function = call
-            try:
-                outcome: tuple[Any, BaseException | None] = (function(), None)
-            except BaseException as error:  # The caller gets it.
-                outcome = (None, error)
-            if future is None:
-                continue
-            # A closed event loop (RuntimeError) has nobody left to take the outcome.
-            with suppress(RuntimeError):
-                future.get_loop().call_soon_threadsafe(self._settle, future, *outcome)
+    def __del__(self) -> None:
+        self.stop()
 
     def _settle(
         self, future: asyncio.Future[Any], result: Any, error: BaseException | None
@@ -136,9 +159,10 @@ class ThreadConnection:
             future.set_exception(error)
 
     def _run(self, function: Callable[[], Any]) -> asyncio.Future[Any]:
-        future = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
         self._pending += 1
-        self._calls.put((future, function))
+        self._calls.put((partial(_hand_over, loop, self._settle, future), function))
         return future
 
     @property
@@ -204,6 +228,7 @@ class Cursor(AsyncAdapt_dbapi_cursor):
     _connection: ThreadConnection  # type: ignore[assignment]
 
     def __init__(self, adapt_connection: "Connection") -> None:
+        # Unlike the base class, opens no cursor on the thread: _execute does, and closes it.
         self._adapt_connection = adapt_connection
         self._connection = adapt_connection._connection
         self._rows = deque()
