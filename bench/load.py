@@ -1,6 +1,7 @@
 """Load benchmark of the generated projects: Django, FastAPI and the hybrid under wrk.
 
     uv run python bench/load.py [--rounds 3] [--duration 10] [--connections 64]
+        [--frameworks django fastapi hybrid] [--databases sqlite postgresql]
 
 Renders the three frameworks with the same answers (admin, sessions and tokens, SPA, no
 websockets), starts each from its Procfile (`release`, then `web` with its default workers,
@@ -197,18 +198,29 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument(
+        "--frameworks",
+        nargs="+",
+        choices=FRAMEWORKS,
+        default=list(FRAMEWORKS),
+        help="the frameworks to serve (Django always: the ratios are to it)",
+    )
+    parser.add_argument("--databases", nargs="+", choices=DATABASES, default=list(DATABASES))
     args = parser.parse_args()
+    frameworks = [name for name in FRAMEWORKS if name == "django" or name in args.frameworks]
+    databases = [name for name in DATABASES if name in args.databases]
     if shutil.which("wrk") is None:
         raise SystemExit("bench: wrk is not installed (apt-get install wrk)")
 
     work = Path(tempfile.mkdtemp(prefix="stackpick-load-"))
     results: dict[tuple[str, str, str], list[tuple[float, float, float, int]]] = {}
     with ExitStack() as stack:
-        admin_url = stack.enter_context(postgres_server())
+        if "postgresql" in databases:
+            admin_url = stack.enter_context(postgres_server())
         targets: list[tuple[str, str, str, Path, Path]] = []
-        for framework in FRAMEWORKS:
+        for framework in frameworks:
             project = render(framework, work / framework)
-            for database in DATABASES:
+            for database in databases:
                 env = {}
                 if database == "postgresql":
                     env["DATABASE_URL"] = create_database(admin_url, f"bench_{framework}")
@@ -238,10 +250,10 @@ def main() -> None:
     print("| database | endpoint | framework | req/s | p50 ms | p99 ms | vs Django | failed |")
     print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")
     failed = 0
-    for database in DATABASES:
+    for database in databases:
         for endpoint in endpoints:
             django = statistics.median(r[0] for r in results[(database, endpoint, "django")])
-            for framework in FRAMEWORKS:
+            for framework in frameworks:
                 rows = results[(database, endpoint, framework)]
                 rps = statistics.median(r[0] for r in rows)
                 p50 = statistics.median(r[1] for r in rows)
