@@ -179,9 +179,10 @@ def timed(call: Callable[[], tuple[int, dict[str, str], Any]]) -> tuple[int, Any
     return status, body, time.monotonic() - began
 
 
-def listener_events(log: Path) -> list[dict[str, Any]]:
-    """The websocket messages the listener printed so far."""
-    return [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+def heard(listener: Path) -> set[int]:
+    """The ids of the items whose websocket events the listener printed so far."""
+    lines = listener.read_text().splitlines()
+    return {json.loads(line)["item"]["id"] for line in lines if line.startswith("{")}
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str, *logs: Path) -> float:
@@ -200,6 +201,28 @@ def create(project: ServedProject, name: str) -> tuple[int, Any, float]:
     return timed(lambda: project.server.json("POST", "/api/items", item, project.token))
 
 
+def check_every_write_delivered(
+    project: ServedProject, prefix: str, listener: Path, worker_log: Path, when: str
+) -> None:
+    """Four writes: each one's websocket event reaches the listener and its task the worker."""
+    names = [f"{prefix}-{n}" for n in range(4)]
+    ids = {create(project, name)[1]["id"] for name in names}
+    wait_until(
+        lambda: ids <= heard(listener),
+        RECOVERY,
+        f"a websocket event was dropped {when}",
+        listener,
+        project.log,
+    )
+    wait_until(
+        lambda: all(name in worker_log.read_text() for name in names),
+        RECOVERY,
+        f"a task queued {when} never ran",
+        worker_log,
+        project.log,
+    )
+
+
 def check_redis_outage(
     project: ServedProject,
     redis: Redis,
@@ -216,7 +239,7 @@ def check_redis_outage(
         assert status == 201, body
         before.append(body["id"])
     wait_until(
-        lambda: set(before) <= {event["item"]["id"] for event in listener_events(listener)},
+        lambda: set(before) <= heard(listener),
         RECOVERY,
         "websocket events missing before the outage",
         listener,
@@ -226,20 +249,8 @@ def check_redis_outage(
     # Redis closes every client connection but the relays' subscriptions (as a restart
     # does, without the outage): each web worker's next write still publishes its event.
     redis.kill_connections()
-    kept = [create(project, f"connections-closed-{n}")[1]["id"] for n in range(4)]
-    wait_until(
-        lambda: set(kept) <= {event["item"]["id"] for event in listener_events(listener)},
-        RECOVERY,
-        "an event was dropped after Redis closed the connections",
-        listener,
-        project.log,
-    )
-    wait_until(
-        lambda: all(f"connections-closed-{n}" in worker_log.read_text() for n in range(4)),
-        RECOVERY,
-        "a task queued after Redis closed the connections never ran",
-        worker_log,
-        project.log,
+    check_every_write_delivered(
+        project, "connections-closed", listener, worker_log, "after Redis closed the connections"
     )
 
     redis.stop()
@@ -267,30 +278,17 @@ def check_redis_outage(
         assert status == 201, body
         after.append(body["id"])
         time.sleep(0.5)
-        heard = {event["item"]["id"] for event in listener_events(listener)}
-        return bool(heard & set(after))
+        return bool(heard(listener) & set(after))
 
     wait_until(
         event_arrived, RECOVERY, "no websocket event after Redis came back", listener, project.log
     )
     # Every worker publishes again: each of the next writes reaches the client.
-    more = [create(project, f"after-outage-more-{n}")[1]["id"] for n in range(4)]
-    wait_until(
-        lambda: set(more) <= {event["item"]["id"] for event in listener_events(listener)},
-        RECOVERY,
-        "some web worker no longer publishes websocket events",
-        listener,
-        project.log,
-    )
-    wait_until(
-        lambda: "after-outage-more-3" in worker_log.read_text(),
-        RECOVERY,
-        "the Celery worker never ran a task queued after Redis came back",
-        worker_log,
+    check_every_write_delivered(
+        project, "after-outage-more", listener, worker_log, "after Redis came back"
     )
     timings["events_and_tasks_back_after_redis_s"] = round(time.monotonic() - began, 2)
-    heard = {event["item"]["id"] for event in listener_events(listener)}
-    assert not heard & set(during), "an event logged as dropped was delivered"
+    assert not heard(listener) & set(during), "an event logged as dropped was delivered"
     assert "during-outage" not in worker_log.read_text(), "a task logged as dropped was run"
 
 
