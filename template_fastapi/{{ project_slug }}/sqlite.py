@@ -225,6 +225,7 @@ class Cursor(AsyncAdapt_dbapi_cursor):
     __slots__ = ("_arraysize", "_description", "_lastrowid", "_rowcount")
     # Nothing stays open on the connection's thread between statements.
     _awaitable_cursor_close = False
+    _adapt_connection: "Connection"
     _connection: ThreadConnection  # type: ignore[assignment]
 
     def __init__(self, adapt_connection: "Connection") -> None:
@@ -266,10 +267,7 @@ class Cursor(AsyncAdapt_dbapi_cursor):
         self._rows.clear()
 
     def _run(self, operation: str, parameters: Any, *, many: bool) -> None:
-        try:
-            outcome = await_(self._connection.call(_execute, operation, parameters, many=many))
-        except Exception as error:
-            self._adapt_connection._handle_exception(error)
+        outcome = self._adapt_connection._call(_execute, operation, parameters, many=many)
         self._description = outcome.description
         self._rows = deque(outcome.rows)
         self._rowcount = outcome.rowcount
@@ -304,9 +302,9 @@ class Connection(AsyncAdapt_terminate, AsyncAdapt_dbapi_connection):
         """A cursor; SQLite has no server-side ones (the dialect never asks for one)."""
         return Cursor(self)
 
-    def _call(self, function: Callable[..., T], *args: Any) -> T:
+    def _call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         try:
-            return await_(self._connection.call(function, *args))
+            return await_(self._connection.call(function, *args, **kwargs))
         except Exception as error:
             self._handle_exception(error)
 
@@ -321,10 +319,7 @@ class Connection(AsyncAdapt_terminate, AsyncAdapt_dbapi_connection):
 
     def create_function(self, *args: Any, **kwargs: Any) -> None:
         """sqlite3's `create_function`: the function then runs on the connection's thread."""
-        try:
-            await_(self._connection.call(sqlite3.Connection.create_function, *args, **kwargs))
-        except Exception as error:
-            self._handle_exception(error)
+        self._call(sqlite3.Connection.create_function, *args, **kwargs)
 
     def commit(self) -> None:
         """Commit the transaction, if one is open."""
