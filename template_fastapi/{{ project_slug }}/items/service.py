@@ -4,36 +4,49 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .events import announce
-from .models import Item
+from .models import ITEM_VIEW, Item
 from .schemas import ItemOut, ItemUpdate
 
 # The largest id an INTEGER column holds on every supported database.
 MAX_ID = 2**31 - 1
 
 
-# The list's statements, built once: SQLAlchemy then also computes their cache keys once
+# The reads' statements, built once: SQLAlchemy then also computes their cache keys once
 # instead of on every request. The page and the count come from one statement, so from one
-# snapshot (the count is an uncorrelated subquery, computed once).
+# snapshot (the count is an uncorrelated subquery, computed once). They run on the session's
+# connection: the session's own execute() would take them through the ORM's machinery,
+# which only loading Item objects needs.
 ITEM_COUNT = select(func.count()).select_from(Item)
 ITEM_PAGE = (
-    select(Item, ITEM_COUNT.scalar_subquery())
+    ITEM_VIEW.add_columns(ITEM_COUNT.scalar_subquery().label("total"))
     .order_by(Item.id)
     .limit(bindparam("limit"))
     .offset(bindparam("offset"))
 )
+ITEM_ONE = ITEM_VIEW.where(Item.id == bindparam("item_id"))
 
 
-async def item_list(session: AsyncSession, *, limit: int, offset: int) -> tuple[list[Item], int]:
+async def item_list(session: AsyncSession, *, limit: int, offset: int) -> tuple[list[ItemOut], int]:
     """One page of items ordered by id, and how many items there are."""
-    rows = (await session.execute(ITEM_PAGE, {"limit": limit, "offset": offset})).all()
+    connection = await session.connection()
+    rows = (await connection.execute(ITEM_PAGE, {"limit": limit, "offset": offset})).all()
     if not rows:
         # Only an empty page asks for the count alone.
-        return [], await session.scalar(ITEM_COUNT) or 0
-    return [item for item, _ in rows], rows[0][1]
+        return [], await connection.scalar(ITEM_COUNT) or 0
+    return [ItemOut.model_validate(row._mapping) for row in rows], rows[0].total
+
+
+async def item_view(session: AsyncSession, *, item_id: int) -> ItemOut | None:
+    """The item with this id as the API shows it, or None."""
+    if not 0 < item_id <= MAX_ID:
+        return None
+    connection = await session.connection()
+    row = (await connection.execute(ITEM_ONE, {"item_id": item_id})).first()
+    return None if row is None else ItemOut.model_validate(row._mapping)
 
 
 async def item_get(session: AsyncSession, *, item_id: int) -> Item | None:
-    """The item with this id, or None."""
+    """The item with this id, to change it; or None."""
     if not 0 < item_id <= MAX_ID:
         return None
     return await session.get(Item, item_id)
