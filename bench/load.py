@@ -9,8 +9,10 @@ websockets), starts each from its Procfile (`release`, then `web` with its defau
 items through the API, and drives `GET /api/items?limit=20`, `GET /api/items/{id}` and
 `POST /api/items` with wrk (Debian's `wrk`: a C load generator whose own cost stays small
 next to the servers'). Rounds are interleaved (every server and endpoint once per round);
-the table shows medians of the rounds: requests per second, p50 and p99 latency, and the
-ratio to Django on the same database and endpoint. Any non-2xx answer or socket error fails
+the table shows medians of the rounds: requests per second, p50 and p99 latency, the
+ratio to Django on the same database and endpoint, and the CPU time (user and system) the
+server's own processes spent a request (the load generator, the database server and the
+kernel's network work share the same cores, and req/s counts their time too). Any non-2xx answer or socket error fails
 the run (exit 1), after the table, which counts them. All servers run at once but only one
 is under load at a time.
 """
@@ -111,7 +113,10 @@ def render(framework: str, dest: Path) -> Path:
 
 @contextmanager
 def serve(project: Path, framework: str, env: dict[str, str], log: Path) -> Any:
-    """Release, create the staff user, start `web`; yield (base URL, token, item ids)."""
+    """Release, create the staff user, start `web`; yield (base URL, token, item ids, pid).
+
+    The web process starts a session of its own, whose id is `pid` (see server_cpu).
+    """
     procfile = dict(
         line.split(": ", 1) for line in (project / "Procfile").read_text().splitlines() if line
     )
@@ -162,24 +167,43 @@ def serve(project: Path, framework: str, env: dict[str, str], log: Path) -> Any:
             body = json.dumps({"name": f"Item {n}", "price": f"{n}.50"}).encode()
             headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
             ids.append(http(base, "POST", "/api/items", body, headers)["id"])
-        yield base, token, ids
+        yield base, token, ids, proc.pid
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
 
 
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+_TICK = os.sysconf("SC_CLK_TCK")
 
 
-def wrk(url: str, script: Path | None, args: argparse.Namespace) -> tuple[float, float, float, int]:
-    """Run wrk once; return (requests per second, p50 ms, p99 ms, failed requests)."""
+def server_cpu(session: int) -> float:
+    """CPU seconds (user and system) so far of the live processes of a session: a server's."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):  # Not a process, or gone meanwhile.
+            continue
+        if int(fields[3]) == session:
+            total += int(fields[11]) + int(fields[12])
+    return total / _TICK
+
+
+def wrk(
+    url: str, script: Path | None, session: int, args: argparse.Namespace
+) -> tuple[float, float, float, int, float]:
+    """Run wrk once; return (requests per second, p50 ms, p99 ms, failed requests, server
+    CPU ms a request)."""
     cmd = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--latency"]
     # A request slower than wrk's 2 s default is counted, not dropped as an error.
     cmd += ["--timeout", "30s"]
     cmd += ["-H", "X-Forwarded-Proto: https"]
     if script is not None:
         cmd += ["-s", str(script)]
+    cpu = server_cpu(session)
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    cpu = server_cpu(session) - cpu
     failed = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
     failed += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     if failed:
@@ -190,7 +214,8 @@ def wrk(url: str, script: Path | None, args: argparse.Namespace) -> tuple[float,
         value, unit = re.search(rf"{name}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
         return float(value) * _UNITS[unit]
 
-    return rps, percentile("50"), percentile("99"), failed
+    requests = int(re.search(r"(\d+) requests in", out)[1])  # type: ignore[index]
+    return rps, percentile("50"), percentile("99"), failed, 1000 * cpu / max(requests, 1)
 
 
 def main() -> None:
@@ -213,11 +238,11 @@ def main() -> None:
         raise SystemExit("bench: wrk is not installed (apt-get install wrk)")
 
     work = Path(tempfile.mkdtemp(prefix="stackpick-load-"))
-    results: dict[tuple[str, str, str], list[tuple[float, float, float, int]]] = {}
+    results: dict[tuple[str, str, str], list[tuple[float, float, float, int, float]]] = {}
     with ExitStack() as stack:
         if "postgresql" in databases:
             admin_url = stack.enter_context(postgres_server())
-        targets: list[tuple[str, str, str, Path, Path]] = []
+        targets: list[tuple[str, str, str, int, Path, Path]] = []
         for framework in frameworks:
             project = render(framework, work / framework)
             for database in databases:
@@ -225,16 +250,16 @@ def main() -> None:
                 if database == "postgresql":
                     env["DATABASE_URL"] = create_database(admin_url, f"bench_{framework}")
                 log = work / f"{framework}-{database}.log"
-                base, token, ids = stack.enter_context(serve(project, framework, env, log))
+                base, token, ids, session = stack.enter_context(serve(project, framework, env, log))
                 one = work / f"{framework}-{database}-one.lua"
                 one.write_text(LUA_READ_ONE % {"seed": 7, "first": ids[0], "last": ids[-1]})
                 create = work / f"{framework}-{database}-create.lua"
                 create.write_text(LUA_CREATE % {"token": token})
-                targets.append((framework, database, base, one, create))
+                targets.append((framework, database, base, session, one, create))
         endpoints = ("GET /api/items", "GET /api/items/{id}", "POST /api/items")
         for round_ in range(args.rounds):
             print(f"round {round_ + 1} of {args.rounds}", file=sys.stderr)
-            for framework, database, base, one, create in targets:
+            for framework, database, base, session, one, create in targets:
                 runs = {
                     endpoints[0]: (base + "/api/items?limit=20", None),
                     endpoints[1]: (base, one),
@@ -242,13 +267,16 @@ def main() -> None:
                 }
                 for endpoint, (url, script) in runs.items():
                     results.setdefault((database, endpoint, framework), []).append(
-                        wrk(url, script, args)
+                        wrk(url, script, session, args)
                     )
     shutil.rmtree(work, ignore_errors=True)
 
     print(f"\nmedians of {args.rounds} interleaved rounds, wrk -t2 -c{args.connections}")
-    print("| database | endpoint | framework | req/s | p50 ms | p99 ms | vs Django | failed |")
-    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    print(
+        "| database | endpoint | framework | req/s | p50 ms | p99 ms | vs Django "
+        "| server CPU ms/request | failed |"
+    )
+    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     failed = 0
     for database in databases:
         for endpoint in endpoints:
@@ -259,10 +287,11 @@ def main() -> None:
                 p50 = statistics.median(r[1] for r in rows)
                 p99 = statistics.median(r[2] for r in rows)
                 errors = sum(r[3] for r in rows)
+                cpu = statistics.median(r[4] for r in rows)
                 failed += errors
                 print(
                     f"| {database} | `{endpoint}` | {framework} | {rps:,.0f} | {p50:.1f} | "
-                    f"{p99:.1f} | {rps / django:.2f}x | {errors} |"
+                    f"{p99:.1f} | {rps / django:.2f}x | {cpu:.2f} | {errors} |"
                 )
     if failed:
         raise SystemExit(f"bench: {failed} requests failed under load (non-2xx or socket errors)")
