@@ -23,7 +23,8 @@ class DjangoRequestLifecycle:
     closed, returned to the pool or health-checked. Django's own handler starts a thread for
     each request and joins it afterwards; here a finished request's thread serves the next
     one, which spares a thread start and join a request (a request still has a thread to
-    itself, and `request_finished` has closed its database connection).
+    itself; `request_finished` has returned its PostgreSQL connection to the pool, and its
+    SQLite connection, kept, is health-checked when the next request first uses it).
     """
 
     def __init__(self, app: ASGIApp) -> None:
