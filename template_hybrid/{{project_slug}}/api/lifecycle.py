@@ -8,7 +8,7 @@ from weakref import WeakKeyDictionary
 
 from asgiref.sync import ThreadSensitiveContext
 from django.core import signals
-from django.db import connection
+from django.db import connection, connections
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 #: Idle ORM threads kept for the next requests; more are started when more run at once.
@@ -47,6 +47,8 @@ class DjangoRequestLifecycle:
             if len(self.idle) < MAX_IDLE_THREADS:
                 self.idle.append(thread)
             else:
+                # Its last task: close the connections it kept (SQLite's persist).
+                thread.submit(connections.close_all)
                 thread.shutdown(wait=False)
 
 
