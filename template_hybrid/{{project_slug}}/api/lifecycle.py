@@ -8,7 +8,7 @@ from weakref import WeakKeyDictionary
 
 from asgiref.sync import ThreadSensitiveContext
 from django.core import signals
-from django.db import connection
+from django.db import connection, connections
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 #: Idle ORM threads kept for the next requests; more are started when more run at once.
@@ -23,7 +23,8 @@ class DjangoRequestLifecycle:
     closed, returned to the pool or health-checked. Django's own handler starts a thread for
     each request and joins it afterwards; here a finished request's thread serves the next
     one, which spares a thread start and join a request (a request still has a thread to
-    itself, and `request_finished` has closed its database connection).
+    itself; `request_finished` has returned its PostgreSQL connection to the pool, and its
+    SQLite connection, kept, is health-checked when the next request first uses it).
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -46,6 +47,8 @@ class DjangoRequestLifecycle:
             if len(self.idle) < MAX_IDLE_THREADS:
                 self.idle.append(thread)
             else:
+                # Its last task: close the connections it kept (SQLite's persist).
+                thread.submit(connections.close_all)
                 thread.shutdown(wait=False)
 
 
