@@ -12,9 +12,9 @@ next to the servers'). Rounds are interleaved (every server and endpoint once pe
 the table shows medians of the rounds: requests per second, p50 and p99 latency, the
 ratio to Django on the same database and endpoint, and the CPU time (user and system) the
 server's own processes spent a request (the load generator, the database server and the
-kernel's network work share the same cores, and req/s counts their time too). Any non-2xx answer or socket error fails
-the run (exit 1), after the table, which counts them. All servers run at once but only one
-is under load at a time.
+kernel's network work share the same cores, and req/s counts their time too). Any non-2xx
+answer or socket error fails the run (exit 1), after the table, which counts them. All
+servers run at once but only one is under load at a time.
 """
 
 from __future__ import annotations
