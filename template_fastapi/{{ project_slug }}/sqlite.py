@@ -10,9 +10,11 @@ closes the cursor, and hands the event loop all of that at once.
 Transactions make no trip of their own either. A rollback or commit with no transaction
 open (a read-only session's statements run in autocommit) makes none, as the sqlite3 module
 would do nothing for it either; and `begin(connection, "BEGIN IMMEDIATE")`, from a "begin"
-event listener, opens the transaction on the thread right before its first statement, in
-that statement's trip, so the write lock is held from then on and not one trip earlier. (A
-"database is locked" error then names that first statement.)
+event listener, opens the transaction on the thread right before its first statement that
+is not a SELECT, in that statement's trip, so the write lock is held from the first write
+on and not earlier. The SELECTs before it run on their own, each seeing what was committed
+when it ran, as under PostgreSQL's READ COMMITTED. (A "database is locked" error then names
+that first write.)
 
 Everything else is the standard library's `sqlite3` and SQLAlchemy's pysqlite dialect: the
 connect arguments (`timeout`, `check_same_thread`, `uri`), the SQL, the types, the errors.
@@ -79,6 +81,11 @@ def _execute(
         return Outcome(description, rows, cursor.rowcount, cursor.lastrowid)
     finally:
         cursor.close()
+
+
+def _is_select(operation: str) -> bool:
+    # A statement that only reads: it needs no write transaction open before it.
+    return operation.lstrip()[:6].upper() == "SELECT"
 
 
 def _open_then(connection: sqlite3.Connection, begin: str, function: Callable[[], Any]) -> Any:
@@ -172,24 +179,28 @@ class ThreadConnection:
             raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
         return self._sqlite
 
-    async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    async def call(
+        self, function: Callable[..., T], *args: Any, reads: bool = False, **kwargs: Any
+    ) -> T:
         """`function(sqlite3_connection, *args, **kwargs)`, run on the connection's thread.
 
-        A transaction begun (begin) opens first, in the same trip.
+        A transaction begun (begin) opens first, in the same trip, unless the call only
+        `reads`: a read before the transaction's first write runs on its own (autocommit).
         """
         sqlite = self.sqlite
         run = partial(function, sqlite, *args, **kwargs)
-        if self._begin is not None:
+        if self._begin is not None and not reads:
             run = partial(_open_then, sqlite, self._begin, run)
             self._begin = None
         return cast(T, await self._run(run))
 
     def begin(self, statement: str = "BEGIN") -> None:
-        """Begin a transaction: `statement` opens it at the start of the next call's trip.
+        """Begin a transaction: `statement` opens it at the start of its first write's trip.
 
-        It takes no trip of its own, so a `BEGIN IMMEDIATE` holds the write lock no longer
-        than from the first statement on. A commit or rollback before any statement leaves
-        it unopened: there was nothing to commit or undo.
+        It takes no trip of its own, so a `BEGIN IMMEDIATE` holds the write lock only from
+        the first statement that is not a SELECT on. The SELECTs before that one each see
+        what was committed when they ran, as under PostgreSQL's READ COMMITTED. A commit or
+        rollback before any write leaves it unopened: there was nothing to commit or undo.
         """
         self._begin = statement
 
@@ -267,7 +278,10 @@ class Cursor(AsyncAdapt_dbapi_cursor):
         self._rows.clear()
 
     def _run(self, operation: str, parameters: Any, *, many: bool) -> None:
-        outcome = self._adapt_connection._call(_execute, operation, parameters, many=many)
+        reads = not many and _is_select(operation)
+        outcome = self._adapt_connection._call(
+            _execute, operation, parameters, many=many, reads=reads
+        )
         self._description = outcome.description
         self._rows = deque(outcome.rows)
         self._rowcount = outcome.rowcount
