@@ -7,7 +7,8 @@ from .events import announce
 from .models import ITEM_VIEW, Item
 from .schemas import ItemOut, ItemUpdate
 
-# The largest id an INTEGER column holds on every supported database.
+# The largest id an INTEGER column holds on every supported database (PostgreSQL's is 32-bit):
+# a larger id names no item.
 MAX_ID = 2**31 - 1
 
 
