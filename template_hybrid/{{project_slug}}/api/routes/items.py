@@ -1,8 +1,9 @@
 """Reading items, through Django's async ORM; `item_changes` writes them."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from asgiref.sync import sync_to_async
+from django.db.models import QuerySet
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import WithJsonSchema
 
@@ -16,19 +17,52 @@ router = APIRouter(prefix="/items", tags=["items"])
 # The largest offset a database accepts (a signed 64-bit integer).
 MAX_OFFSET = 2**63 - 1
 
+#: What the API shows of an item (ItemOut's fields), as the database holds them.
+ITEM_VIEW = ("id", "name", "description", "price", "in_stock", "owner__username", "created_at")
 
-async def item_or_404(item_id: Annotated[str, WithJsonSchema({"type": "integer"})]) -> Item:
-    """The item an id names; 404 for an unknown id and for one that is not an integer."""
-    # `aget`, not `afirst`: a primary key names one row, so the query needs no ORDER BY.
+ItemId = Annotated[str, WithJsonSchema({"type": "integer"})]
+
+
+def item_views() -> QuerySet[Item, dict[str, Any]]:
+    """Every item as the API shows it, oldest first: plain values, no model instances.
+
+    A read needs only these columns; building an Item and its owner for each row and then
+    reading their attributes back took about a third of a list request's CPU time.
+    """
+    views: QuerySet[Item, dict[str, Any]] = item_list().values(*ITEM_VIEW)
+    return views
+
+
+def _item_pk(item_id: str) -> int:
+    """The primary key an id names; 404 for one that is not an integer."""
     if item_id.isascii() and item_id.isdigit():
-        try:
-            return await item_list().aget(pk=int(item_id))
-        except Item.DoesNotExist:
-            pass
-    raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Item not found.")
+        return int(item_id)
+    raise _not_found()
+
+
+def _not_found() -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, detail="Item not found.")
+
+
+async def item_or_404(item_id: ItemId) -> Item:
+    """The item an id names, to change it; 404 for an unknown id and for one that is not an
+    integer."""
+    # `aget`, not `afirst`: a primary key names one row, so the query needs no ORDER BY.
+    try:
+        return await item_list().aget(pk=_item_pk(item_id))
+    except Item.DoesNotExist:
+        raise _not_found() from None
 
 
 ItemDep = Annotated[Item, Depends(item_or_404)]
+
+
+async def item_view_or_404(item_id: ItemId) -> ItemOut:
+    """The item an id names, as the API shows it; 404 as for item_or_404."""
+    try:
+        return ItemOut.model_validate(await item_views().aget(pk=_item_pk(item_id)))
+    except Item.DoesNotExist:
+        raise _not_found() from None
 
 
 @router.get("", responses=errors(422, 503))
@@ -46,13 +80,13 @@ async def items_list(
     )
 
 
-def _page(*, limit: int, offset: int) -> tuple[list[Item], int]:
+def _page(*, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
     # The page and the count in one call on the request's ORM thread: one thread hop, where
     # the async ORM's `async for` and `acount()` take one each.
-    return list(item_list()[offset : offset + limit]), item_list().count()
+    return list(item_views()[offset : offset + limit]), item_list().count()
 
 
 @router.get("/{item_id}", responses=errors(404, 503))
-async def items_read(item: ItemDep) -> ItemOut:
+async def items_read(item: Annotated[ItemOut, Depends(item_view_or_404)]) -> ItemOut:
     """One item."""
-    return ItemOut.model_validate(item)
+    return item

@@ -53,18 +53,86 @@ def test_without_it_every_request_queues_on_one_thread() -> None:
 
 
 def test_api_requests_send_djangos_request_signals(api_client: TestClient) -> None:
+    sent: list[tuple[str, int]] = []
+    done = threading.Event()
+
+    def started(**kwargs: object) -> None:
+        sent.append(("started", threading.get_ident()))
+
+    def finished(**kwargs: object) -> None:
+        sent.append(("finished", threading.get_ident()))
+        done.set()
+
+    signals.request_started.connect(started)
+    signals.request_finished.connect(finished)
+    try:
+        api_client.get("/api/items")
+        # `request_finished` runs on the request's thread after the response is sent.
+        assert done.wait(timeout=10)
+    finally:
+        signals.request_started.disconnect(started)
+        signals.request_finished.disconnect(finished)
+
+    assert [name for name, _ in sent] == ["started", "finished"]
+    # Both on the request's ORM thread, where its database connection lives.
+    assert sent[0][1] == sent[1][1] != threading.get_ident()
+
+
+def test_request_started_comes_before_the_first_orm_call_in_its_trip() -> None:
+    events: list[tuple[str, int]] = []
+    finished = threading.Event()
+
+    def started(**kwargs: object) -> None:
+        events.append(("started", threading.get_ident()))
+
+    def ended(**kwargs: object) -> None:
+        finished.set()
+
+    app = FastAPI()
+
+    @app.get("/")
+    async def orm_call() -> int:
+        def query() -> int:
+            events.append(("query", threading.get_ident()))
+            return threading.get_ident()
+
+        return await sync_to_async(query)()
+
+    signals.request_started.connect(started)
+    signals.request_finished.connect(ended)
+    try:
+        threads_used(DjangoRequestLifecycle(app), requests=1)
+        assert finished.wait(timeout=10)
+    finally:
+        signals.request_started.disconnect(started)
+        signals.request_finished.disconnect(ended)
+
+    assert [name for name, _ in events] == ["started", "query"]
+    assert events[0][1] == events[1][1]
+
+
+def test_a_request_without_orm_calls_still_sends_both_signals_in_order() -> None:
     sent: list[str] = []
+    done = threading.Event()
 
     def started(**kwargs: object) -> None:
         sent.append("started")
 
     def finished(**kwargs: object) -> None:
         sent.append("finished")
+        done.set()
+
+    app = FastAPI()
+
+    @app.get("/")
+    async def no_orm() -> int:
+        return 0
 
     signals.request_started.connect(started)
     signals.request_finished.connect(finished)
     try:
-        api_client.get("/api/health")
+        threads_used(DjangoRequestLifecycle(app), requests=1)
+        assert done.wait(timeout=10)
     finally:
         signals.request_started.disconnect(started)
         signals.request_finished.disconnect(finished)
