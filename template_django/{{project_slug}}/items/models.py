@@ -35,3 +35,8 @@ class Item(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def owner_name(self) -> str | None:
+        """The owner's username, or None for an item without an owner."""
+        return self.owner.username if self.owner else None

@@ -1,8 +1,13 @@
 """Reading items."""
 
-from django.db.models import QuerySet
+from typing import Any
+
+from django.db.models import F, QuerySet
 
 from .models import Item
+
+#: What the APIs show of an item besides its owner's name (`item_views`).
+ITEM_FIELDS = ("id", "name", "description", "price", "in_stock", "created_at")
 
 
 def item_list() -> QuerySet[Item]:
@@ -10,9 +15,32 @@ def item_list() -> QuerySet[Item]:
     return Item.objects.select_related("owner").order_by("id")
 
 
+def item_views() -> QuerySet[Item, dict[str, Any]]:
+    """Every item as the APIs show it, oldest first: plain values, no model instances.
+
+    A read needs only these columns, and `owner_name` (as `Item.owner_name` gives it).
+    Building an Item and its owner for each row, only to read their attributes back, took
+    about a quarter of an API list request's CPU time.
+    """
+    views: QuerySet[Item, dict[str, Any]] = Item.objects.order_by("id").values(
+        *ITEM_FIELDS, owner_name=F("owner__username")
+    )
+    return views
+
+
+def _pk(item_id: int | str) -> int | None:
+    # Any text that is not an integer names no item.
+    text = str(item_id)
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
 def item_get(*, item_id: int | str) -> Item | None:
     """The item with this id, or None (also for an id that is not an integer)."""
-    text = str(item_id)
-    if not (text.isascii() and text.isdigit()):
-        return None
-    return item_list().filter(pk=int(text)).first()
+    pk = _pk(item_id)
+    return None if pk is None else item_list().filter(pk=pk).first()
+
+
+def item_view(*, item_id: int | str) -> dict[str, Any] | None:
+    """The item with this id as the APIs show it (`item_views`), or None, as for item_get."""
+    pk = _pk(item_id)
+    return None if pk is None else item_views().filter(pk=pk).first()
