@@ -21,7 +21,7 @@ from typing import Any
 
 from generator.errors import Aborted, StackpickError, UsageError
 from generator.questions import read_yaml
-from generator.source import TemplateSource
+from generator.source import TemplateSource, cache_home
 
 _VALIDATION = re.compile(r"Validation error for question '(?P<key>[^']+)': (?P<msg>.*)", re.S)
 
@@ -110,6 +110,7 @@ def render(
     from generator.git_index import untracked_destination
     from generator.jinja_compiled import compiled_once
 
+    cache = cache_home()
     dest = dest.expanduser().resolve()
     check_destination(dest, force=force)
     missing_parents = [p for p in reversed(dest.parents) if not p.exists()]
@@ -120,7 +121,11 @@ def render(
     staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; the project should not be
     moved = False
     try:
-        with warnings.catch_warnings(), compiled_once(), untracked_destination():
+        with (
+            warnings.catch_warnings(),
+            compiled_once(cache / "jinja"),
+            untracked_destination(),
+        ):
             warnings.simplefilter("ignore")
             copier.run_copy(
                 source.src_path,
