@@ -109,6 +109,7 @@ def render(
 
     from generator.git_index import untracked_destination
     from generator.jinja_compiled import compiled_once
+    from generator.template_checkout import kept_checkouts
 
     cache = cache_home()
     dest = dest.expanduser().resolve()
@@ -123,7 +124,8 @@ def render(
     try:
         with (
             warnings.catch_warnings(),
-            compiled_once(cache / "jinja"),
+            compiled_once(cache / "jinja", files_under=cache / "checkouts"),
+            kept_checkouts(cache / "checkouts"),
             untracked_destination(),
         ):
             warnings.simplefilter("ignore")

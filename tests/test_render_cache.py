@@ -1,18 +1,25 @@
-"""What `stackpick new` keeps between runs: compiled Jinja code."""
+"""What `stackpick new` keeps between runs: compiled Jinja code and template checkouts."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import pytest
+import yaml
 from typer.testing import CliRunner
 
-from generator import jinja_compiled
+from generator import git, jinja_compiled, template_checkout
 from generator.cli import app
 from generator.jinja_compiled import compiled_once
 from generator.source import cache_home
+from generator.template_checkout import kept_checkouts
+from tests.conftest import ROOT
 
 
 @pytest.fixture
@@ -158,3 +165,172 @@ def test_a_full_cache_drops_its_oldest_files(
     assert len(list(tmp_path.iterdir())) == 2
     with compiled_once(tmp_path):
         assert _render("Hello 0 {{ name }}") == "Hello 0 World"
+
+
+# Template checkouts
+
+
+def _git(*args: str, cwd: Path) -> str:
+    return git.text(*args, cwd=cwd)
+
+
+@pytest.fixture
+def template(tmp_path: Path) -> Path:
+    """A small git template: a question, a templated file, an executable one."""
+    repo = tmp_path / "template"
+    repo.mkdir()
+    (repo / "copier.yml").write_text("name:\n  type: str\n  default: World\n")
+    (repo / "{{ _copier_conf.answers_file }}.jinja").write_text(
+        "{{ _copier_answers | to_nice_yaml }}"
+    )
+    (repo / "hello.txt.jinja").write_text("Hello {{ name }}\n")
+    (repo / "run.sh").write_text("#!/bin/sh\necho run\n")
+    (repo / "run.sh").chmod(0o755)
+    _git("init", "--quiet", "--initial-branch=main", cwd=repo)
+    _git("add", "--all", cwd=repo)
+    _git("commit", "--quiet", "--message", "one", cwd=repo)
+    return repo
+
+
+def _copy(template: Path, dest: Path, ref: str | None = None, **data: str) -> dict[str, Any]:
+    import copier
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        copier.run_copy(str(template), dest, data=data, vcs_ref=ref, defaults=True, quiet=True)
+    answers: dict[str, Any] = yaml.safe_load((dest / ".copier-answers.yml").read_text())
+    return answers
+
+
+def _files(folder: Path) -> dict[str, tuple[int, bytes]]:
+    return {
+        str(path.relative_to(folder)): (path.stat().st_mode, path.read_bytes())
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture
+def checkouts(tmp_path: Path) -> Iterator[Path]:
+    folder = tmp_path / "checkouts"
+    with kept_checkouts(folder):
+        yield folder
+
+
+def _kept(folder: Path) -> list[Path]:
+    return sorted(path for path in folder.iterdir() if not path.name.startswith("."))
+
+
+def test_a_kept_checkout_renders_what_a_clone_renders(template: Path, tmp_path: Path) -> None:
+    cloned = _copy(template, tmp_path / "cloned")
+    with kept_checkouts(tmp_path / "checkouts"):
+        first = _copy(template, tmp_path / "first")
+        (checkout,) = _kept(tmp_path / "checkouts")
+        second = _copy(template, tmp_path / "second")
+    assert _kept(tmp_path / "checkouts") == [checkout]
+    head = _git("rev-parse", "HEAD", cwd=template)
+    assert checkout.name.startswith(head)
+    assert cloned == first == second
+    assert cloned["_src_path"] == str(template)
+    assert _files(tmp_path / "cloned") == _files(tmp_path / "first") == _files(tmp_path / "second")
+    assert os.access(tmp_path / "second" / "run.sh", os.X_OK)
+
+
+def test_a_new_tag_is_recorded_as_a_clone_records_it(
+    template: Path, tmp_path: Path, checkouts: Path
+) -> None:
+    assert _copy(template, tmp_path / "before")["_commit"] == _git(
+        "rev-parse", "--short", "HEAD", cwd=template
+    )
+    _git("tag", "v1.0", cwd=template)
+    assert _copy(template, tmp_path / "tagged")["_commit"] == "v1.0"
+    _git("tag", "--annotate", "--message", "two", "v2.0", cwd=template)
+    assert _copy(template, tmp_path / "annotated", ref="v1.0")["_commit"] == "v2.0"
+    assert len(_kept(checkouts)) == 1, "the same commit, its tags updated"
+
+
+def test_each_version_has_its_checkout(template: Path, tmp_path: Path, checkouts: Path) -> None:
+    _git("tag", "v1", cwd=template)
+    (template / "hello.txt.jinja").write_text("Hi {{ name }}\n")
+    _git("commit", "--quiet", "--all", "--message", "two", cwd=template)
+    _git("tag", "v2", cwd=template)
+    assert _copy(template, tmp_path / "latest")["_commit"] == "v2"
+    assert _copy(template, tmp_path / "old", ref="v1")["_commit"] == "v1"
+    assert (tmp_path / "latest" / "hello.txt").read_text() == "Hi World\n"
+    assert (tmp_path / "old" / "hello.txt").read_text() == "Hello World\n"
+    assert len(_kept(checkouts)) == 2
+
+
+@pytest.mark.parametrize("change", ["edited", "untracked", "ignored", "deleted", "tags"])
+def test_a_changed_checkout_is_made_anew(
+    template: Path, tmp_path: Path, checkouts: Path, change: str
+) -> None:
+    _copy(template, tmp_path / "first")
+    (checkout,) = _kept(checkouts)
+    if change == "edited":
+        (checkout / "hello.txt.jinja").write_text("Tampered {{ name }}\n")
+    elif change == "untracked":
+        (checkout / "extra.txt").write_text("not in the template\n")
+    elif change == "ignored":
+        (checkout / ".git" / "info" / "exclude").write_text("extra.txt\n")
+        (checkout / "extra.txt").write_text("not in the template\n")
+    elif change == "deleted":
+        (checkout / "run.sh").unlink()
+    else:
+        (checkout / ".git" / "stackpick-tags").write_text("refs/tags/gone\n")
+    _copy(template, tmp_path / "second")
+    assert _files(tmp_path / "first") == _files(tmp_path / "second")
+    assert _kept(checkouts) == [checkout]
+    assert not (checkout / "extra.txt").exists()
+
+
+def test_a_dirty_head_renders_its_changes_through_copiers_clone(
+    template: Path, tmp_path: Path, checkouts: Path
+) -> None:
+    (template / "hello.txt.jinja").write_text("Draft {{ name }}\n")
+    _copy(template, tmp_path / "draft", ref="HEAD")
+    assert (tmp_path / "draft" / "hello.txt").read_text() == "Draft World\n"
+    assert _kept(checkouts) == []
+
+
+def test_a_branch_name_is_left_to_copiers_clone(
+    template: Path, tmp_path: Path, checkouts: Path
+) -> None:
+    assert _copy(template, tmp_path / "branch", ref="main")["_commit"]
+    assert _kept(checkouts) == []
+
+
+def test_old_checkouts_are_pruned(
+    template: Path, tmp_path: Path, checkouts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(template_checkout, "KEEP_SECONDS", -1)
+    for number in range(template_checkout.KEEP + 2):
+        (template / "hello.txt.jinja").write_text(f"Hello {number} {{{{ name }}}}\n")
+        _git("commit", "--quiet", "--all", "--message", str(number), cwd=template)
+        _copy(template, tmp_path / str(number), ref="HEAD")
+    kept = _kept(checkouts)
+    assert len(kept) == template_checkout.KEEP
+    head = _git("rev-parse", "HEAD", cwd=template)
+    assert any(path.name.startswith(head) for path in kept), "the one in use stays"
+
+
+def test_stackpick_new_renders_from_a_kept_checkout(tmp_path: Path, generated: list[Any]) -> None:
+    clone = tmp_path / "stackpick"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+    runner = CliRunner()
+    answers = []
+    for name in ("one", "two"):
+        generated.clear()
+        args = ["new", str(tmp_path / name), "--defaults", "--template", str(clone)]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.stderr
+        answers.append(yaml.safe_load((tmp_path / name / ".copier-answers.yml").read_text()))
+    assert sum(isinstance(source, jinja2.nodes.Template) for source in generated) == 1, (
+        "the second render compiles only the secret key's default (copier's non-strings do"
+        " not compile)"
+    )
+    head = _git("rev-parse", "HEAD", cwd=clone)
+    assert [path for path in _kept(cache_home() / "checkouts") if path.name.startswith(head)]
+    assert answers[0] == answers[1]
+    assert answers[0]["_src_path"] == str(clone)
+    assert head.startswith(answers[0]["_commit"].rsplit("-g", 1)[-1])
