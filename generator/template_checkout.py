@@ -144,10 +144,13 @@ def _keeping(original: Clone, directory: Path) -> Clone:
         tags = refs[1]
         checkout = directory / f"{commit}-{_umask():03o}"
         if _pristine(checkout, tags):
-            os.utime(checkout)
-        else:
-            checkout = _made(original, url, commit, tags, checkout)
-        return str(checkout)
+            with contextlib.suppress(OSError):
+                os.utime(checkout)  # recently used: not pruned
+            return str(checkout)
+        try:
+            return str(_made(original, url, commit, tags, checkout))
+        except OSError:
+            return original(url, ref, location)  # the cache is full or read-only
 
     return clone
 

@@ -334,3 +334,21 @@ def test_stackpick_new_renders_from_a_kept_checkout(tmp_path: Path, generated: l
     assert answers[0] == answers[1]
     assert answers[0]["_src_path"] == str(clone)
     assert head.startswith(answers[0]["_commit"].rsplit("-g", 1)[-1])
+
+
+def test_a_checkout_that_cannot_be_made_leaves_copier_its_clone(
+    template: Path, tmp_path: Path, checkouts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(*_args: Any) -> Path:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(template_checkout, "_made", full)
+    assert _copy(template, tmp_path / "cloned")["_src_path"] == str(template)
+    assert (tmp_path / "cloned" / "hello.txt").read_text() == "Hello World\n"
+    assert _kept(checkouts) == []
+
+
+def test_no_cache_folder_leaves_copier_its_clone(template: Path, tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    with kept_checkouts(tmp_path / "file" / "checkouts"):
+        assert _copy(template, tmp_path / "cloned")["name"] == "World"
