@@ -110,6 +110,7 @@ def render(
     from generator.git_index import untracked_destination
     from generator.jinja_compiled import compiled_once
     from generator.template_checkout import kept_checkouts
+    from generator.template_config import config_read_by_libyaml
 
     cache = cache_home()
     dest = dest.expanduser().resolve()
@@ -126,6 +127,7 @@ def render(
             warnings.catch_warnings(),
             compiled_once(cache / "jinja", files_under=cache / "checkouts"),
             kept_checkouts(cache / "checkouts"),
+            config_read_by_libyaml(),
             untracked_destination(),
         ):
             warnings.simplefilter("ignore")

@@ -19,6 +19,7 @@ from generator.cli import app
 from generator.jinja_compiled import compiled_once
 from generator.source import cache_home
 from generator.template_checkout import kept_checkouts
+from generator.template_config import config_read_by_libyaml
 from tests.conftest import ROOT
 
 
@@ -352,3 +353,33 @@ def test_no_cache_folder_leaves_copier_its_clone(template: Path, tmp_path: Path)
     (tmp_path / "file").write_text("not a folder")
     with kept_checkouts(tmp_path / "file" / "checkouts"):
         assert _copy(template, tmp_path / "cloned")["name"] == "World"
+
+
+# What copier computes again and again
+
+
+def test_copier_yml_read_by_libyaml_gives_the_same_config(tmp_path: Path) -> None:
+    from copier._template import load_template_config
+
+    (tmp_path / "copier.yml").write_text(
+        "---\n_exclude: [a]\nname:\n  type: str\n  default: 'x: {{ y }}'\n"
+        "size: !include 'parts/*.yml'\n---\n_exclude: [b]\n"
+    )
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "parts" / "one.yml").write_text("- 1\n- two: [2, 2.5, null, yes, 2026-01-01]\n")
+    plain = load_template_config(tmp_path / "copier.yml")
+    with config_read_by_libyaml():
+        assert load_template_config(tmp_path / "copier.yml") == plain
+    assert plain["_exclude"] == ["a", "b"]
+
+
+def test_a_broken_copier_yml_is_still_copiers_error(tmp_path: Path) -> None:
+    from copier._template import load_template_config
+    from copier.errors import InvalidConfigFileError
+
+    (tmp_path / "copier.yml").write_text("name: [unclosed\n")
+    with config_read_by_libyaml(), pytest.raises(InvalidConfigFileError):
+        load_template_config(tmp_path / "copier.yml")
+    (tmp_path / "copier.yml").write_text("name: !include '/etc/*'\n")
+    with config_read_by_libyaml(), pytest.raises(ValueError, match="relative path"):
+        load_template_config(tmp_path / "copier.yml")
