@@ -107,6 +107,7 @@ def render(
     import copier  # imported here: it costs a third of a second
     from copier.errors import CopierAnswersInterrupt, CopierError
 
+    from generator.answers_path import answers_path_once
     from generator.git_index import untracked_destination
     from generator.jinja_compiled import compiled_once
     from generator.template_checkout import kept_checkouts
@@ -128,6 +129,7 @@ def render(
             compiled_once(cache / "jinja", files_under=cache / "checkouts"),
             kept_checkouts(cache / "checkouts"),
             config_read_by_libyaml(),
+            answers_path_once(),
             untracked_destination(),
         ):
             warnings.simplefilter("ignore")

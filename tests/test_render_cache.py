@@ -15,6 +15,7 @@ import yaml
 from typer.testing import CliRunner
 
 from generator import git, jinja_compiled, template_checkout
+from generator.answers_path import answers_path_once
 from generator.cli import app
 from generator.jinja_compiled import compiled_once
 from generator.source import cache_home
@@ -356,6 +357,46 @@ def test_no_cache_folder_leaves_copier_its_clone(template: Path, tmp_path: Path)
 
 
 # What copier computes again and again
+
+
+def test_the_answers_path_is_rendered_once_per_render(
+    template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from copier._main import Worker
+
+    (template / "copier.yml").write_text(
+        "_answers_file: .answers-{{ name }}.yml\nname:\n  type: str\n  default: World\n"
+    )
+    (template / "sub").mkdir()
+    (template / "sub" / "{{ name }}.txt.jinja").write_text("{{ _copier_conf.answers_file }}\n")
+    _git("add", "--all", cwd=template)
+    _git("commit", "--quiet", "--message", "answers file", cwd=template)
+    renders = []
+    original = Worker.answers_relpath.fget
+    assert original is not None
+
+    def counted(self: Any) -> Path:
+        renders.append(self)
+        return original(self)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(Worker, "answers_relpath", property(counted))
+    import copier
+
+    def copy(dest: Path) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            copier.run_copy(str(template), dest, data={"name": "Ada"}, defaults=True, quiet=True)
+
+    copy(tmp_path / "plain")
+    plain = len(renders)
+    renders.clear()
+    with answers_path_once():
+        copy(tmp_path / "once")
+    assert Worker.answers_relpath.fget is counted, "put back after the block"
+    assert len(renders) <= 2 < plain
+    assert _files(tmp_path / "plain") == _files(tmp_path / "once")
+    assert (tmp_path / "once" / "sub" / "Ada.txt").read_text() == ".answers-Ada.yml\n"
+    assert yaml.safe_load((tmp_path / "once" / ".answers-Ada.yml").read_text())["name"] == "Ada"
 
 
 def test_copier_yml_read_by_libyaml_gives_the_same_config(tmp_path: Path) -> None:
