@@ -13,10 +13,11 @@ A kept checkout is used only while it is exactly what a fresh clone would be:
 
 - It is named after the commit and the umask (copier gives each rendered file its source
   file's mode, and a clone's modes come from the umask).
-- It is made by copier's own clone, and only for a local repository: a URL (copier keeps
-  its own mirror of those), a bundle, a shallow repository, a dirty `HEAD` (copier renders
-  the uncommitted changes) or a ref other than `HEAD`, a tag or a commit id (copier resolves
-  branch names in its clone, where they mean the source's branches) get copier's clone.
+- It is made by copier's own clone, and only for a local repository or worktree: a URL
+  (copier keeps its own mirror of those), a bundle, a shallow repository, a dirty `HEAD`
+  (copier renders the uncommitted changes) or a ref other than `HEAD`, a tag or a commit id
+  (copier resolves branch names in its clone, where they mean the source's branches) get
+  copier's clone.
 - The source's tags are recorded with it; when they change (`_commit` and the version depend
   on them), the checkout is made anew.
 - Before each use `git status` must find it unchanged, with no untracked or ignored file
@@ -81,6 +82,17 @@ def _commit(ref: str, head: str, tags: str) -> str | None:
     return ids.get(f"refs/tags/{ref}^{{}}") or ids.get(f"refs/tags/{ref}")
 
 
+def _whole_repository(source: Path) -> bool:
+    """Whether `source` is a local git repository (or a worktree of one) that is not shallow."""
+    dot_git = source / ".git"
+    if dot_git.is_dir():
+        return not (dot_git / "shallow").exists()
+    if not dot_git.is_file():
+        return False
+    shallow = git.run("rev-parse", "--is-shallow-repository", cwd=source)  # a worktree
+    return shallow.returncode == 0 and shallow.stdout.strip() == b"false"
+
+
 def _pristine(checkout: Path, tags: str) -> bool:
     """Whether `checkout` is still what copier's clone made, with the source's tags of now."""
     try:
@@ -133,8 +145,8 @@ def _keeping(original: Clone, directory: Path) -> Clone:
 
     def clone(url: str, ref: str = "HEAD", location: str | None = None) -> str:
         source = Path(url)
-        if not (source / ".git").is_dir() or (source / ".git" / "shallow").exists():
-            return original(url, ref, location)  # a URL, a bundle, a worktree, a shallow clone
+        if not _whole_repository(source):
+            return original(url, ref, location)  # a URL, a bundle, a shallow clone
         refs = _refs(source)
         commit = None if refs is None else _commit(ref, *refs)
         if refs is None or commit is None:

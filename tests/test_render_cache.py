@@ -424,3 +424,20 @@ def test_a_broken_copier_yml_is_still_copiers_error(tmp_path: Path) -> None:
     (tmp_path / "copier.yml").write_text("name: !include '/etc/*'\n")
     with config_read_by_libyaml(), pytest.raises(ValueError, match="relative path"):
         load_template_config(tmp_path / "copier.yml")
+
+
+def test_a_worktree_of_a_template_has_a_kept_checkout(
+    template: Path, tmp_path: Path, checkouts: Path
+) -> None:
+    _git("worktree", "add", "--quiet", "--detach", str(tmp_path / "worktree"), cwd=template)
+    assert _copy(tmp_path / "worktree", tmp_path / "out", ref="HEAD")["name"] == "World"
+    assert len(_kept(checkouts)) == 1
+
+
+def test_a_shallow_clone_is_left_to_copier(template: Path, tmp_path: Path, checkouts: Path) -> None:
+    shallow = tmp_path / "shallow"
+    subprocess.run(
+        ["git", "clone", "--quiet", "--depth=1", f"file://{template}", str(shallow)], check=True
+    )
+    assert _copy(shallow, tmp_path / "out", ref="HEAD")["name"] == "World"
+    assert _kept(checkouts) == []
