@@ -55,7 +55,7 @@ PURE_EXTENSIONS = frozenset(
 )
 
 
-#: How many files the cache folder holds at most (a Django render writes about 300).
+#: How many files the cache folder holds at most (a Django render writes about 230).
 MAX_FILES = 4096
 
 

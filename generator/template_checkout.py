@@ -15,8 +15,8 @@ A kept checkout is used only while it is exactly what a fresh clone would be:
   file's mode, and a clone's modes come from the umask).
 - It is made by copier's own clone, and only for a local repository or worktree: a URL
   (copier keeps its own mirror of those), a bundle, a shallow repository, a dirty `HEAD`
-  (copier renders the uncommitted changes) or a ref other than `HEAD`, a tag or a commit id
-  (copier resolves branch names in its clone, where they mean the source's branches) get
+  (copier renders the uncommitted changes) or a ref other than `HEAD` or a tag (copier
+  resolves the others in its clone, where a branch name means the source's branch) get
   copier's clone.
 - The source's tags are recorded with it; when they change (`_commit` and the version depend
   on them), the checkout is made anew.
@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -45,7 +44,6 @@ Clone = Callable[..., str]
 KEEP = 3
 KEEP_SECONDS = 3600
 
-_COMMIT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _TAGS_FILE = "stackpick-tags"
 #: The name under which copier's template module calls its `clone`.
 _CLONE = "clone"
@@ -70,11 +68,9 @@ def _refs(source: Path) -> tuple[str, str] | None:
 
 
 def _commit(ref: str, head: str, tags: str) -> str | None:
-    """The commit `ref` names, if it is `HEAD`, a tag or a full commit id; else None."""
+    """The commit `ref` names in the source, if it is `HEAD` or a tag; else None."""
     if ref == "HEAD":
         return head
-    if _COMMIT_ID.fullmatch(ref):
-        return ref
     ids = {}
     for line in tags.splitlines():
         commit, name = line.split(" ", 1)

@@ -441,3 +441,11 @@ def test_a_shallow_clone_is_left_to_copier(template: Path, tmp_path: Path, check
     )
     assert _copy(shallow, tmp_path / "out", ref="HEAD")["name"] == "World"
     assert _kept(checkouts) == []
+
+
+def test_a_commit_id_is_left_to_copiers_clone(
+    template: Path, tmp_path: Path, checkouts: Path
+) -> None:
+    commit = _git("rev-parse", "HEAD", cwd=template)
+    assert _copy(template, tmp_path / "out", ref=commit)["_commit"] == commit[:7]
+    assert _kept(checkouts) == []
