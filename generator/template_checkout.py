@@ -168,12 +168,14 @@ def kept_checkouts(directory: Path) -> Iterator[None]:
     """Within the block, copier renders local git templates from checkouts in `directory`."""
     from copier import _template
 
+    original = getattr(_template, _CLONE, None)
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError:
-        yield  # nowhere to keep them: copier clones as before
+        original = None  # nowhere to keep them: copier clones as before
+    if original is None:  # or a later copier that clones another way
+        yield
         return
-    original = getattr(_template, _CLONE)
     setattr(_template, _CLONE, _keeping(original, directory))
     try:
         yield
