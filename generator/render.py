@@ -21,7 +21,7 @@ from typing import Any
 
 from generator.errors import Aborted, StackpickError, UsageError
 from generator.questions import read_yaml
-from generator.source import TemplateSource
+from generator.source import TemplateSource, cache_home
 
 _VALIDATION = re.compile(r"Validation error for question '(?P<key>[^']+)': (?P<msg>.*)", re.S)
 
@@ -107,9 +107,13 @@ def render(
     import copier  # imported here: it costs a third of a second
     from copier.errors import CopierAnswersInterrupt, CopierError
 
+    from generator.answers_path import answers_path_once
     from generator.git_index import untracked_destination
     from generator.jinja_compiled import compiled_once
+    from generator.template_checkout import kept_checkouts
+    from generator.template_config import config_read_by_libyaml
 
+    cache = cache_home()
     dest = dest.expanduser().resolve()
     check_destination(dest, force=force)
     missing_parents = [p for p in reversed(dest.parents) if not p.exists()]
@@ -120,7 +124,14 @@ def render(
     staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; the project should not be
     moved = False
     try:
-        with warnings.catch_warnings(), compiled_once(), untracked_destination():
+        with (
+            warnings.catch_warnings(),
+            compiled_once(cache / "jinja", files_under=cache / "checkouts"),
+            kept_checkouts(cache / "checkouts"),
+            config_read_by_libyaml(),
+            answers_path_once(),
+            untracked_destination(),
+        ):
             warnings.simplefilter("ignore")
             copier.run_copy(
                 source.src_path,

@@ -68,6 +68,18 @@ def data_home() -> Path:
     return Path(base) / "stackpick"
 
 
+def cache_home() -> Path:
+    """Stackpick's cache folder, whose contents can be deleted at any time.
+
+    `$XDG_CACHE_HOME/stackpick`, or `cache` in `$STACKPICK_HOME` when that is set (a test's
+    temporary home keeps its caches too).
+    """
+    if home := os.environ.get("STACKPICK_HOME"):
+        return Path(home) / "cache"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "stackpick"
+
+
 def _same_tree(left: Path, right: Path) -> bool:
     comparison = filecmp.dircmp(left, right, ignore=[".git", "__pycache__"])
     if comparison.left_only or comparison.right_only or comparison.funny_files:
