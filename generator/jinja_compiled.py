@@ -218,15 +218,20 @@ def _keeping(
         if not isinstance(source, str):
             return original(self, source, name, filename, raw, defer_init)
         key = (source, name, filename, raw, defer_init, *_settings(self, name))
-        if key in kept:
-            return kept[key]
-        bucket = None if disk is None or raw else disk.bucket(self, key)
-        code = None if bucket is None else disk.load(bucket)  # type: ignore[union-attr]
+        code = kept.get(key)
+        bucket = None if code is not None or disk is None or raw else disk.bucket(self, key)
+        if code is None and bucket is not None:
+            code = disk.load(bucket)  # type: ignore[union-attr]
         if code is None:
             folds = _Folds.count
             code = original(self, source, name, filename, raw, defer_init)
             if bucket is not None and _Folds.count == folds:
                 disk.save(bucket, code)  # type: ignore[union-attr]
+        else:
+            # Compiling runs the extensions' `preprocess` hooks, and kept code must too:
+            # copier's yield extension resets its state there for each string it renders,
+            # so that one path's `{% yield %}` does not reach the next path or file.
+            self.preprocess(source, name, filename)
         kept[key] = code
         return code
 

@@ -141,6 +141,29 @@ def test_each_project_gets_its_own_secret_from_a_warm_cache(tmp_path: Path) -> N
     assert len(set(secrets)) == 3
 
 
+def test_a_path_with_a_yield_tag_renders_as_without_kept_code(tmp_path: Path) -> None:
+    # copier's yield tag renders one path once per item; its state is reset when the path
+    # is compiled, so that code is compiled for each use.
+    template = tmp_path / "template"
+    template.mkdir()
+    (template / "copier.yml").write_text("items:\n  type: yaml\n  default: [a, b]\n")
+    (template / "{% yield it from items %}{{ it }}{% endyield %}.txt.jinja").write_text("x")
+    (template / "{{ items | length }}.txt").write_text("y")
+    import copier
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        copier.run_copy(str(template), tmp_path / "plain", defaults=True, quiet=True)
+        with compiled_once(tmp_path / "cache"):
+            for name in ("kept", "kept again"):
+                copier.run_copy(str(template), tmp_path / name, defaults=True, quiet=True)
+
+    rendered = sorted(path.name for path in (tmp_path / "plain").iterdir())
+    assert rendered == ["2.txt", "a.txt", "b.txt"]
+    for name in ("kept", "kept again"):
+        assert sorted(path.name for path in (tmp_path / name).iterdir()) == rendered
+
+
 def test_template_files_are_kept_only_from_a_stable_folder(
     tmp_path: Path, generated: list[Any]
 ) -> None:
