@@ -110,6 +110,7 @@ def render(
     from generator.answers_path import answers_path_once
     from generator.git_index import untracked_destination
     from generator.jinja_compiled import compiled_once
+    from generator.plain_strings import plain_strings_as_they_are
     from generator.template_checkout import kept_checkouts
     from generator.template_config import config_read_by_libyaml
 
@@ -130,6 +131,7 @@ def render(
             kept_checkouts(cache / "checkouts"),
             config_read_by_libyaml(),
             answers_path_once(),
+            plain_strings_as_they_are(),
             untracked_destination(),
         ):
             warnings.simplefilter("ignore")

@@ -18,6 +18,7 @@ from generator import git, jinja_compiled, template_checkout
 from generator.answers_path import answers_path_once
 from generator.cli import app
 from generator.jinja_compiled import compiled_once
+from generator.plain_strings import plain_strings_as_they_are
 from generator.source import cache_home
 from generator.template_checkout import kept_checkouts
 from generator.template_config import config_read_by_libyaml
@@ -162,6 +163,42 @@ def test_a_path_with_a_yield_tag_renders_as_without_kept_code(tmp_path: Path) ->
     assert rendered == ["2.txt", "a.txt", "b.txt"]
     for name in ("kept", "kept again"):
         assert sorted(path.name for path in (tmp_path / name).iterdir()) == rendered
+
+
+def test_plain_path_parts_are_taken_as_they_are(tmp_path: Path) -> None:
+    template = tmp_path / "template"
+    (template / "docs").mkdir(parents=True)
+    (template / "copier.yml").write_text(
+        "name:\n  default: demo\nitems:\n  type: yaml\n  default: [a, b]\n"
+    )
+    (template / "docs" / "{{ name }}.md").write_text("plain")
+    (template / "docs" / "README.md").write_text("plain")
+    (template / "{% yield it from items %}{{ it }}{% endyield %}.txt").write_text("x")
+    rendered: list[str] = []
+    import copier
+    from copier._main import Worker
+
+    original = Worker._render_string
+
+    def render_string(self: Any, string: str, extra_context: Any = None) -> str:
+        rendered.append(string)
+        return original(self, string, extra_context)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        copier.run_copy(str(template), tmp_path / "plain", defaults=True, quiet=True)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(Worker, "_render_string", render_string)
+            with plain_strings_as_they_are():
+                copier.run_copy(str(template), tmp_path / "taken", defaults=True, quiet=True)
+
+    def files(root: Path) -> list[str]:
+        return sorted(str(path.relative_to(root)) for path in root.rglob("*"))
+
+    assert files(tmp_path / "taken") == files(tmp_path / "plain")
+    assert "{{ name }}.md" in rendered
+    assert "docs" not in rendered, "a plain part went through Jinja"
+    assert "README.md" not in rendered, "a plain part went through Jinja"
 
 
 def test_template_files_are_kept_only_from_a_stable_folder(
