@@ -38,10 +38,17 @@ def _pk(item_id: int | str) -> int | None:
 def item_get(*, item_id: int | str) -> Item | None:
     """The item with this id, or None (also for an id that is not an integer)."""
     pk = _pk(item_id)
-    return None if pk is None else item_list().filter(pk=pk).first()
+    # `get`, not `first`: a primary key names one row, so the query needs no ORDER BY.
+    try:
+        return None if pk is None else item_list().get(pk=pk)
+    except Item.DoesNotExist:
+        return None
 
 
 def item_view(*, item_id: int | str) -> dict[str, Any] | None:
     """The item with this id as the APIs show it (`item_views`), or None, as for item_get."""
     pk = _pk(item_id)
-    return None if pk is None else item_views().filter(pk=pk).first()
+    try:
+        return None if pk is None else item_views().get(pk=pk)
+    except Item.DoesNotExist:
+        return None

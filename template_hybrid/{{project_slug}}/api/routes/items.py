@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import WithJsonSchema
 
 from ...items.models import Item
-from ...items.selectors import item_list, item_view, item_views
+from ...items.selectors import item_get, item_list, item_view, item_views
 from ..contract import errors
 from ..schemas import ItemOut, ItemPage
 
@@ -19,13 +19,6 @@ MAX_OFFSET = 2**63 - 1
 ItemId = Annotated[str, WithJsonSchema({"type": "integer"})]
 
 
-def _item_pk(item_id: str) -> int:
-    """The primary key an id names; 404 for one that is not an integer."""
-    if item_id.isascii() and item_id.isdigit():
-        return int(item_id)
-    raise _not_found()
-
-
 def _not_found() -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, detail="Item not found.")
 
@@ -33,11 +26,10 @@ def _not_found() -> HTTPException:
 async def item_or_404(item_id: ItemId) -> Item:
     """The item an id names, to change it; 404 for an unknown id and for one that is not an
     integer."""
-    # `aget`, not `afirst`: a primary key names one row, so the query needs no ORDER BY.
-    try:
-        return await item_list().aget(pk=_item_pk(item_id))
-    except Item.DoesNotExist:
-        raise _not_found() from None
+    item = await sync_to_async(item_get)(item_id=item_id)
+    if item is None:
+        raise _not_found()
+    return item
 
 
 ItemDep = Annotated[Item, Depends(item_or_404)]
