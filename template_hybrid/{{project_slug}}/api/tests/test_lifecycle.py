@@ -2,6 +2,8 @@
 
 import asyncio
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx2
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
@@ -52,26 +54,33 @@ def test_without_it_every_request_queues_on_one_thread() -> None:
     assert len(threads_used(thread_app(), requests=3)) == 1
 
 
-def test_api_requests_send_djangos_request_signals(api_client: TestClient) -> None:
-    sent: list[tuple[str, int]] = []
-    done = threading.Event()
+@contextmanager
+def noting_signals() -> Iterator[list[tuple[str, int]]]:
+    """Note each request signal sent, with the thread it ran on; on leaving the block, wait
+    for `request_finished`, which runs on the request's thread after the response is sent."""
+    noted: list[tuple[str, int]] = []
+    finished = threading.Event()
 
     def started(**kwargs: object) -> None:
-        sent.append(("started", threading.get_ident()))
+        noted.append(("started", threading.get_ident()))
 
-    def finished(**kwargs: object) -> None:
-        sent.append(("finished", threading.get_ident()))
-        done.set()
+    def ended(**kwargs: object) -> None:
+        noted.append(("finished", threading.get_ident()))
+        finished.set()
 
     signals.request_started.connect(started)
-    signals.request_finished.connect(finished)
+    signals.request_finished.connect(ended)
     try:
-        api_client.get("/api/items")
-        # `request_finished` runs on the request's thread after the response is sent.
-        assert done.wait(timeout=10)
+        yield noted
+        assert finished.wait(timeout=10)
     finally:
         signals.request_started.disconnect(started)
-        signals.request_finished.disconnect(finished)
+        signals.request_finished.disconnect(ended)
+
+
+def test_api_requests_send_djangos_request_signals(api_client: TestClient) -> None:
+    with noting_signals() as sent:
+        api_client.get("/api/items")
 
     assert [name for name, _ in sent] == ["started", "finished"]
     # Both on the request's ORM thread, where its database connection lives.
@@ -79,65 +88,35 @@ def test_api_requests_send_djangos_request_signals(api_client: TestClient) -> No
 
 
 def test_request_started_comes_before_the_first_orm_call_in_its_trip() -> None:
-    events: list[tuple[str, int]] = []
-    finished = threading.Event()
-
-    def started(**kwargs: object) -> None:
-        events.append(("started", threading.get_ident()))
-
-    def ended(**kwargs: object) -> None:
-        finished.set()
-
     app = FastAPI()
 
-    @app.get("/")
-    async def orm_call() -> int:
-        def query() -> int:
-            events.append(("query", threading.get_ident()))
-            return threading.get_ident()
+    with noting_signals() as events:
 
-        return await sync_to_async(query)()
+        @app.get("/")
+        async def orm_call() -> int:
+            def query() -> int:
+                events.append(("query", threading.get_ident()))
+                return threading.get_ident()
 
-    signals.request_started.connect(started)
-    signals.request_finished.connect(ended)
-    try:
+            return await sync_to_async(query)()
+
         threads_used(DjangoRequestLifecycle(app), requests=1)
-        assert finished.wait(timeout=10)
-    finally:
-        signals.request_started.disconnect(started)
-        signals.request_finished.disconnect(ended)
 
-    assert [name for name, _ in events] == ["started", "query"]
+    assert [name for name, _ in events] == ["started", "query", "finished"]
     assert events[0][1] == events[1][1]
 
 
 def test_a_request_without_orm_calls_still_sends_both_signals_in_order() -> None:
-    sent: list[str] = []
-    done = threading.Event()
-
-    def started(**kwargs: object) -> None:
-        sent.append("started")
-
-    def finished(**kwargs: object) -> None:
-        sent.append("finished")
-        done.set()
-
     app = FastAPI()
 
     @app.get("/")
     async def no_orm() -> int:
         return 0
 
-    signals.request_started.connect(started)
-    signals.request_finished.connect(finished)
-    try:
+    with noting_signals() as sent:
         threads_used(DjangoRequestLifecycle(app), requests=1)
-        assert done.wait(timeout=10)
-    finally:
-        signals.request_started.disconnect(started)
-        signals.request_finished.disconnect(finished)
 
-    assert sent == ["started", "finished"]
+    assert [name for name, _ in sent] == ["started", "finished"]
 
 
 def test_writes_take_turns_on_sqlite() -> None:
