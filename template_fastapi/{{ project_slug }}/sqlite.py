@@ -194,6 +194,11 @@ class ThreadConnection:
             self._begin = None
         return cast(T, await self._run(run))
 
+    async def rows(self, operation: str, parameters: Any) -> list[Any]:
+        """Run a SELECT and return all its rows, in one trip to the connection's thread."""
+        outcome = await self.call(_execute, operation, parameters, many=False, reads=True)
+        return outcome.rows
+
     def begin(self, statement: str = "BEGIN") -> None:
         """Begin a transaction: `statement` opens it at the start of its first write's trip.
 

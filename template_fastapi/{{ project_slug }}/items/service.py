@@ -3,6 +3,7 @@
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..db import DriverSelect
 from .events import announce
 from .models import ITEM_VIEW, Item
 from .schemas import ItemOut, ItemUpdate
@@ -12,38 +13,36 @@ from .schemas import ItemOut, ItemUpdate
 MAX_ID = 2**31 - 1
 
 
-# The reads' statements, built once: SQLAlchemy then also computes their cache keys once
-# instead of on every request. The page and the count come from one statement, so from one
-# snapshot (the count is an uncorrelated subquery, computed once). They run on the session's
-# connection: the session's own execute() would take them through the ORM's machinery,
-# which only loading Item objects needs.
+# The reads' statements, built and compiled once, run by the database driver on the
+# session's connection (db.DriverSelect): the session's own execute() would take them through
+# the ORM's machinery, which only loading Item objects needs. The page and the count come
+# from one statement, so from one snapshot (the count is an uncorrelated subquery, computed
+# once).
 ITEM_COUNT = select(func.count()).select_from(Item)
-ITEM_PAGE = (
+ITEM_PAGE = DriverSelect(
     ITEM_VIEW.add_columns(ITEM_COUNT.scalar_subquery().label("total"))
     .order_by(Item.id)
     .limit(bindparam("limit"))
     .offset(bindparam("offset"))
 )
-ITEM_ONE = ITEM_VIEW.where(Item.id == bindparam("item_id"))
+ITEM_ONE = DriverSelect(ITEM_VIEW.where(Item.id == bindparam("item_id")))
 
 
 async def item_list(session: AsyncSession, *, limit: int, offset: int) -> tuple[list[ItemOut], int]:
     """One page of items ordered by id, and how many items there are."""
-    connection = await session.connection()
-    rows = (await connection.execute(ITEM_PAGE, {"limit": limit, "offset": offset})).all()
+    rows = await ITEM_PAGE.rows(session, limit=limit, offset=offset)
     if not rows:
         # Only an empty page asks for the count alone.
-        return [], await connection.scalar(ITEM_COUNT) or 0
-    return [ItemOut.model_validate(row._mapping) for row in rows], rows[0].total
+        return [], await session.scalar(ITEM_COUNT) or 0
+    return [ItemOut.model_validate(row) for row in rows], rows[0]["total"]
 
 
 async def item_view(session: AsyncSession, *, item_id: int) -> ItemOut | None:
     """The item with this id as the API shows it, or None."""
     if not 0 < item_id <= MAX_ID:
         return None
-    connection = await session.connection()
-    row = (await connection.execute(ITEM_ONE, {"item_id": item_id})).first()
-    return None if row is None else ItemOut.model_validate(row._mapping)
+    rows = await ITEM_ONE.rows(session, item_id=item_id)
+    return ItemOut.model_validate(rows[0]) if rows else None
 
 
 async def item_get(session: AsyncSession, *, item_id: int) -> Item | None:
