@@ -1,7 +1,7 @@
 """Load benchmark of the generated projects: Django, FastAPI and the hybrid under wrk.
 
     uv run python bench/load.py [--rounds 3] [--duration 10] [--connections 64]
-        [--frameworks django fastapi hybrid] [--databases sqlite postgresql]
+        [--frameworks django fastapi hybrid] [--databases sqlite postgresql] [--floor]
 
 Renders the three frameworks with the same answers (admin, sessions and tokens, SPA, no
 websockets), starts each from its Procfile (`release`, then `web` with its default workers,
@@ -15,6 +15,10 @@ server's own processes spent a request (the load generator, the database server 
 kernel's network work share the same cores, and req/s counts their time too). Any non-2xx
 answer or socket error fails the run (exit 1), after the table, which counts them. All
 servers run at once but only one is under load at a time.
+
+`--floor` adds the two reads served by `bench/floor_app.py` on the FastAPI project's
+database, with its server and driver but no framework: what this machine's server, driver,
+database, load generator and kernel cost a request, below which no project can go.
 """
 
 from __future__ import annotations
@@ -173,6 +177,42 @@ def serve(project: Path, framework: str, env: dict[str, str], log: Path) -> Any:
         proc.wait(timeout=30)
 
 
+@contextmanager
+def serve_floor(project: Path, env: dict[str, str], log: Path) -> Any:
+    """Serve bench/floor_app.py from the FastAPI `project`'s environment; yield (base, pid)."""
+    port = free_port()
+    database = env if "DATABASE_URL" in env else {"SQLITE_PATH": str(project / "db.sqlite3")}
+    command = ["uv", "run", "--no-sync", "gunicorn", "floor_app:app"]
+    command += ["--chdir", str(Path(__file__).parent), "--access-logfile", "-"]
+    command += ["--workers", str(os.cpu_count()), "--worker-class", "uvicorn_worker.UvicornWorker"]
+    command += ["--bind", f"127.0.0.1:{port}"]
+    base = f"http://127.0.0.1:{port}"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            command,
+            cwd=project,
+            env=project_env(**database),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                http(base, "GET", "/api/items?limit=1", None, {})
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    message = f"bench: the floor never answered:\n{log.read_text()}"
+                    raise SystemExit(message) from None
+                time.sleep(0.3)
+        yield base, proc.pid
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 _TICK = os.sysconf("SC_CLK_TCK")
 
@@ -231,8 +271,15 @@ def main() -> None:
         help="the frameworks to serve (Django always: the ratios are to it)",
     )
     parser.add_argument("--databases", nargs="+", choices=DATABASES, default=list(DATABASES))
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also serve the reads with no framework (bench/floor_app.py; needs fastapi)",
+    )
     args = parser.parse_args()
     frameworks = [name for name in FRAMEWORKS if name == "django" or name in args.frameworks]
+    if args.floor and "fastapi" not in frameworks:
+        raise SystemExit("bench: --floor serves the FastAPI project's database: add fastapi")
     databases = [name for name in DATABASES if name in args.databases]
     if shutil.which("wrk") is None:
         raise SystemExit("bench: wrk is not installed (apt-get install wrk)")
@@ -242,7 +289,7 @@ def main() -> None:
     with ExitStack() as stack:
         if "postgresql" in databases:
             admin_url = stack.enter_context(postgres_server())
-        targets: list[tuple[str, str, str, int, Path, Path]] = []
+        targets: list[tuple[str, str, str, int, Path, Path | None]] = []
         for framework in frameworks:
             project = render(framework, work / framework)
             for database in databases:
@@ -256,6 +303,10 @@ def main() -> None:
                 create = work / f"{framework}-{database}-create.lua"
                 create.write_text(LUA_CREATE % {"token": token})
                 targets.append((framework, database, base, session, one, create))
+                if framework == "fastapi" and args.floor:
+                    log = work / f"floor-{database}.log"
+                    base, session = stack.enter_context(serve_floor(project, env, log))
+                    targets.append(("floor", database, base, session, one, None))
         endpoints = ("GET /api/items", "GET /api/items/{id}", "POST /api/items")
         for round_ in range(args.rounds):
             print(f"round {round_ + 1} of {args.rounds}", file=sys.stderr)
@@ -263,8 +314,9 @@ def main() -> None:
                 runs = {
                     endpoints[0]: (base + "/api/items?limit=20", None),
                     endpoints[1]: (base, one),
-                    endpoints[2]: (base + "/api/items", create),
                 }
+                if create is not None:  # The floor only reads.
+                    runs[endpoints[2]] = (base + "/api/items", create)
                 for endpoint, (url, script) in runs.items():
                     results.setdefault((database, endpoint, framework), []).append(
                         wrk(url, script, session, args)
@@ -281,7 +333,9 @@ def main() -> None:
     for database in databases:
         for endpoint in endpoints:
             django = statistics.median(r[0] for r in results[(database, endpoint, "django")])
-            for framework in frameworks:
+            for framework in [*frameworks, "floor"]:
+                if (database, endpoint, framework) not in results:
+                    continue
                 rows = results[(database, endpoint, framework)]
                 rps = statistics.median(r[0] for r in rows)
                 p50 = statistics.median(r[1] for r in rows)
