@@ -138,26 +138,9 @@ def serve(project: Path, framework: str, env: dict[str, str], log: Path) -> Any:
     sh([*manage, *user], project, **secret, **prod)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            ["uv", "run", "--no-sync", "sh", "-c", procfile["web"]],
-            cwd=project,
-            env=project_env(PORT=str(port), **prod),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                http(base, "GET", "/api/health", None, {})
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    message = f"bench: {framework} never got healthy:\n{log.read_text()}"
-                    raise SystemExit(message) from None
-                time.sleep(0.3)
+    web = ["uv", "run", "--no-sync", "sh", "-c", procfile["web"]]
+    env = project_env(PORT=str(port), **prod)
+    with started(web, project, env, log, base + "/api/health", framework) as pid:
         form = urllib.parse.urlencode({"username": "bench", "password": PASSWORD}).encode()
         token = http(
             base,
@@ -171,7 +154,35 @@ def serve(project: Path, framework: str, env: dict[str, str], log: Path) -> Any:
             body = json.dumps({"name": f"Item {n}", "price": f"{n}.50"}).encode()
             headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
             ids.append(http(base, "POST", "/api/items", body, headers)["id"])
-        yield base, token, ids, proc.pid
+        yield base, token, ids, pid
+
+
+@contextmanager
+def started(
+    command: list[str], project: Path, env: dict[str, str], log: Path, probe: str, name: str
+) -> Any:
+    """Run `command` in `project`, in a session of its own, its output to `log`; yield its
+    pid once `probe` (a URL) answers, and stop the session's processes afterwards."""
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            command,
+            cwd=project,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                http(probe, "GET", "", None, {})
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"bench: {name} never answered:\n{log.read_text()}") from None
+                time.sleep(0.3)
+        yield proc.pid
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
@@ -187,30 +198,9 @@ def serve_floor(project: Path, env: dict[str, str], log: Path) -> Any:
     command += ["--workers", str(os.cpu_count()), "--worker-class", "uvicorn_worker.UvicornWorker"]
     command += ["--bind", f"127.0.0.1:{port}"]
     base = f"http://127.0.0.1:{port}"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            command,
-            cwd=project,
-            env=project_env(**database),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                http(base, "GET", "/api/items?limit=1", None, {})
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    message = f"bench: the floor never answered:\n{log.read_text()}"
-                    raise SystemExit(message) from None
-                time.sleep(0.3)
-        yield base, proc.pid
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+    probe = base + "/api/items?limit=1"
+    with started(command, project, project_env(**database), log, probe, "the floor") as pid:
+        yield base, pid
 
 
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
