@@ -33,7 +33,7 @@ async def item_list(session: AsyncSession, *, limit: int, offset: int) -> tuple[
     rows = await ITEM_PAGE.rows(session, limit=limit, offset=offset)
     if not rows:
         # Only an empty page asks for the count alone.
-        return [], await session.scalar(ITEM_COUNT) or 0
+        return [], await (await session.connection()).scalar(ITEM_COUNT) or 0
     return [ItemOut.model_validate(row) for row in rows], rows[0]["total"]
 
 
