@@ -27,8 +27,8 @@ class Settings(BaseSettings):
     DATABASE_URL: str = "sqlite:///db.sqlite3"
     # With the database down, a request waits at most this long for a connection (503 then).
     DATABASE_POOL_TIMEOUT: float = 1.0
-    # PostgreSQL connections each worker process keeps open (twice as many more at peaks).
-    DATABASE_POOL_SIZE: int = 5
+    # PostgreSQL connections each worker process opens at most, and keeps open.
+    DATABASE_POOL_SIZE: int = 10
     DATABASE_CONNECT_TIMEOUT: float = 1.5
     ALLOWED_HOSTS: Annotated[list[str], NoDecode] = ["localhost", "127.0.0.1"]
     # Unset: plain HTTP is redirected to HTTPS unless DEBUG (GET /api/health never is).
