@@ -85,6 +85,12 @@ def stackpick_home(
 
 
 @pytest.fixture(scope="session")
+def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder for mypy's caches, kept for this test process (each xdist worker has its own)."""
+    return tmp_path_factory.mktemp("mypy")
+
+
+@pytest.fixture(scope="session")
 def template_root() -> Path:
     """The template repository: this checkout."""
     return ROOT

@@ -167,6 +167,7 @@ def test_generated_project_is_green(
     copie: Any,
     request: pytest.FixtureRequest,
     tmp_path: Path,
+    mypy_cache: Path,
     answers: dict[str, Any],
     services: set[str],
 ) -> None:
@@ -186,7 +187,7 @@ def test_generated_project_is_green(
         assert "skipped" not in suite, "the real-Redis tests must run when REDIS_URL is set"
 
     _check_deployment_files(project, answers)
-    check_quality(project, **env)
+    check_quality(project, mypy_cache / "django", **env)
     run(
         [*MANAGE, "check", "--deploy", "--fail-level", "WARNING"],
         project,

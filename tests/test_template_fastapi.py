@@ -270,6 +270,7 @@ def test_generated_project_is_green(
     copie: Any,
     request: pytest.FixtureRequest,
     tmp_path: Path,
+    mypy_cache: Path,
     answers: dict[str, Any],
     services: set[str],
 ) -> None:
@@ -284,7 +285,7 @@ def test_generated_project_is_green(
     if "redis" in services:
         assert "skipped" not in suite, "the real-Redis tests must run when REDIS_URL is set"
 
-    check_quality(project)
+    check_quality(project, mypy_cache / "fastapi")
     _serve_from_procfile(project, answers, services, tmp_path, env)
 
 

@@ -239,6 +239,7 @@ def test_generated_project_is_green(
     copie: Any,
     request: pytest.FixtureRequest,
     tmp_path: Path,
+    mypy_cache: Path,
     answers: dict[str, Any],
     services: set[str],
 ) -> None:
@@ -251,7 +252,7 @@ def test_generated_project_is_green(
     suite = run_own_suite(project, request, started, **env)
     assert "skipped" not in suite
 
-    check_quality(project)
+    check_quality(project, mypy_cache / "hybrid")
     run([*MANAGE, "check", "--deploy", "--fail-level", "WARNING"], project, DEBUG="false", **env)
     _serve_from_procfile(project, answers, services, tmp_path, env)
 
