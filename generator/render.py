@@ -95,6 +95,22 @@ def _record_portable_source(project: Path, source: TemplateSource) -> None:
             answers.set_src_path(project, where)
 
 
+@contextlib.contextmanager
+def copier_trimmed() -> Iterator[None]:
+    """Within the block, copier renders the same files with less of its repeated work.
+
+    copier.yml is read by libyaml, the answers file's path is computed once a render, and
+    strings without Jinja syntax are taken as they are. `stackpick new` and `stackpick
+    verify` both render within it.
+    """
+    from generator.answers_path import answers_path_once
+    from generator.plain_strings import plain_strings_as_they_are
+    from generator.template_config import config_read_by_libyaml
+
+    with config_read_by_libyaml(), answers_path_once(), plain_strings_as_they_are():
+        yield
+
+
 def render(
     source: TemplateSource,
     dest: Path,
@@ -107,12 +123,9 @@ def render(
     import copier  # imported here: it costs a third of a second
     from copier.errors import CopierAnswersInterrupt, CopierError
 
-    from generator.answers_path import answers_path_once
     from generator.git_index import untracked_destination
     from generator.jinja_compiled import compiled_once
-    from generator.plain_strings import plain_strings_as_they_are
     from generator.template_checkout import kept_checkouts
-    from generator.template_config import config_read_by_libyaml
 
     cache = cache_home()
     dest = dest.expanduser().resolve()
@@ -129,9 +142,7 @@ def render(
             warnings.catch_warnings(),
             compiled_once(cache / "jinja", files_under=cache / "checkouts"),
             kept_checkouts(cache / "checkouts"),
-            config_read_by_libyaml(),
-            answers_path_once(),
-            plain_strings_as_they_are(),
+            copier_trimmed(),
             untracked_destination(),
         ):
             warnings.simplefilter("ignore")

@@ -3,8 +3,7 @@
 Rendering is copier's public `run_copy`. Copier builds a new Jinja environment for every
 render, so the same template strings would be compiled again each time: about half of a
 render. Each worker process keeps the compiled code of every source it has seen
-(`generator.jinja_compiled`), and renders as `stackpick new` does: copier.yml read by
-libyaml, the answers file's path computed once, plain strings taken as they are.
+(`generator.jinja_compiled`), and renders as `stackpick new` does (`render.copier_trimmed`).
 """
 
 from __future__ import annotations
@@ -14,11 +13,9 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from generator.answers_path import answers_path_once
 from generator.git_index import untracked_destinations
 from generator.jinja_compiled import compile_once
-from generator.plain_strings import plain_strings_as_they_are
-from generator.template_config import config_read_by_libyaml
+from generator.render import copier_trimmed
 from generator.verify_checks import project_problems
 
 
@@ -37,12 +34,7 @@ def render_and_check(src: str, data: dict[str, Any], dest: str) -> tuple[float, 
 
     started = time.monotonic()
     try:
-        with (
-            warnings.catch_warnings(),
-            config_read_by_libyaml(),
-            answers_path_once(),
-            plain_strings_as_they_are(),
-        ):
+        with warnings.catch_warnings(), copier_trimmed():
             warnings.simplefilter("ignore")
             copier.run_copy(src, dest, data=data, defaults=True, quiet=True, unsafe=False)
     except Exception as error:  # any failure to render is this combination's failure
