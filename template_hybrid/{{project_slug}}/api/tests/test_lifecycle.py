@@ -2,18 +2,21 @@
 
 import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 
 import httpx2
+import pytest
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.core import signals
 from django.db import connection
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp
 
+from .. import lifecycle
 from ..lifecycle import DjangoRequestLifecycle, write_turn
+from ..protect import BodyLimitMiddleware
 
 
 def threads_used(app: ASGIApp, requests: int) -> set[int]:
@@ -40,7 +43,8 @@ def thread_app() -> FastAPI:
 
 
 def test_each_request_gets_its_own_orm_thread() -> None:
-    assert len(threads_used(DjangoRequestLifecycle(thread_app()), requests=3)) == 3
+    # As many requests as run at once (the rest wait for a turn, and a finished thread).
+    assert len(threads_used(DjangoRequestLifecycle(thread_app()), requests=2)) == 2
 
 
 def test_a_finished_requests_thread_serves_the_next_request() -> None:
@@ -143,3 +147,115 @@ def test_writes_take_turns_on_sqlite() -> None:
 
     # SQLite has one write lock per file: a process's writers queue rather than poll for it.
     assert most == (1 if connection.vendor == "sqlite" else 3)
+
+
+def test_a_process_runs_a_few_requests_at_once_the_rest_in_turn() -> None:
+    app = FastAPI()
+    running, most = 0, 0
+
+    @app.get("/")
+    async def busy() -> int:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0.02)
+        running -= 1
+        return 0
+
+    async def main() -> list[int]:
+        transport = httpx2.ASGITransport(app=DjangoRequestLifecycle(app))
+        async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
+            responses = await asyncio.gather(*(client.get("/") for _ in range(8)))
+        return [response.status_code for response in responses]
+
+    assert asyncio.run(main()) == [200] * 8
+    assert most == lifecycle.turn_limits()[0] == 2
+
+
+def waiting_app(release: asyncio.Event, entered: asyncio.Event | None = None) -> FastAPI:
+    """An app whose /wait sets `entered` and holds its turn until `release` is set; /health
+    and /echo answer."""
+    app = FastAPI()
+
+    @app.get("/wait")
+    async def wait() -> str:
+        if entered is not None:
+            entered.set()
+        await release.wait()
+        return "done"
+
+    @app.get("/health")
+    async def health() -> str:
+        return "ok"
+
+    @app.post("/echo")
+    async def echo(request: Request) -> int:
+        return len(await request.body())
+
+    return app
+
+
+def test_a_request_kept_waiting_for_a_turn_answers_503(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lifecycle, "turn_limits", lambda: (1, 0.1))
+
+    async def main() -> tuple[httpx2.Response, httpx2.Response]:
+        release = asyncio.Event()
+        transport = httpx2.ASGITransport(app=DjangoRequestLifecycle(waiting_app(release)))
+        async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
+            holding = asyncio.create_task(client.get("/wait"))
+            await asyncio.sleep(0.05)
+            refused = await client.get("/wait")
+            release.set()
+            return await holding, refused
+
+    served, refused = asyncio.run(main())
+
+    assert served.status_code == 200
+    assert refused.status_code == 503
+    assert refused.headers["Retry-After"] == "5"
+    assert "detail" in refused.json()
+
+
+def test_the_health_check_and_slow_uploads_hold_no_turn(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lifecycle, "turn_limits", lambda: (1, 5.0))
+
+    async def main() -> list[object]:
+        release, uploaded, entered = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+        async def slow_body() -> AsyncIterator[bytes]:
+            yield b"first half, "
+            await uploaded.wait()
+            yield b"second half"
+
+        app = DjangoRequestLifecycle(waiting_app(release, entered), unqueued={"/health"})
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
+            upload = asyncio.create_task(client.post("/echo", content=slow_body()))
+            await asyncio.sleep(0.05)
+            # The upload, still sending, holds no turn: this request takes the only one.
+            holding = asyncio.create_task(client.get("/wait"))
+            await asyncio.wait_for(entered.wait(), timeout=1)
+            # The health check answers while every turn is taken.
+            health = await asyncio.wait_for(client.get("/health"), timeout=1)
+            uploaded.set()
+            release.set()
+            return [health.json(), (await holding).json(), (await upload).json()]
+
+    assert asyncio.run(main()) == ["ok", "done", len(b"first half, second half")]
+
+
+def test_a_streamed_body_over_the_limit_is_still_a_413() -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(4):
+            yield b"x" * 10
+
+    async def main() -> httpx2.Response:
+        app = DjangoRequestLifecycle(waiting_app(asyncio.Event()))
+        transport = httpx2.ASGITransport(app=BodyLimitMiddleware(app, max_bytes=25))
+        async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
+            return await client.post("/echo", content=chunks())
+
+    response = asyncio.run(main())
+
+    assert response.status_code == 413
+    assert "larger than 25 bytes" in response.json()["detail"]
