@@ -137,9 +137,9 @@ class DjangoRequestLifecycle:
                 thread.shutdown(wait=False)
 
 
-_request_turns: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
-    WeakKeyDictionary()
-)
+#: A process's turns and the longest wait for one.
+Turns = tuple[asyncio.Semaphore, float]
+_request_turns: WeakKeyDictionary[asyncio.AbstractEventLoop, Turns] = WeakKeyDictionary()
 
 
 def turn_limits() -> tuple[int, float]:
@@ -158,12 +158,13 @@ def turn_limits() -> tuple[int, float]:
     return REQUESTS_AT_ONCE, options.get("timeout", 5)
 
 
-def request_turns() -> tuple[asyncio.Semaphore, float]:
+def request_turns() -> Turns:
     """This process's turns (its event loop's), served in arrival order, and the longest wait."""
-    size, timeout = turn_limits()
     loop = asyncio.get_running_loop()
-    turns = _request_turns.get(loop) or _request_turns.setdefault(loop, asyncio.Semaphore(size))
-    return turns, timeout
+    if (turns := _request_turns.get(loop)) is None:
+        size, timeout = turn_limits()  # Once for each event loop, not for every request.
+        turns = _request_turns.setdefault(loop, (asyncio.Semaphore(size), timeout))
+    return turns
 
 
 async def read_body(receive: Receive) -> Receive:
