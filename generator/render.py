@@ -111,6 +111,25 @@ def copier_trimmed() -> Iterator[None]:
         yield
 
 
+@contextlib.contextmanager
+def as_stackpick_renders() -> Iterator[None]:
+    """Within the block, copier renders as `stackpick new` and `stackpick update` do.
+
+    Compiled Jinja code and checkouts of local template versions are kept in the cache
+    folder (`jinja_compiled`, `template_checkout`), and copier's repeated work is trimmed.
+    """
+    from generator.jinja_compiled import compiled_once
+    from generator.template_checkout import kept_checkouts
+
+    cache = cache_home()
+    with (
+        compiled_once(cache / "jinja", files_under=cache / "checkouts"),
+        kept_checkouts(cache / "checkouts"),
+        copier_trimmed(),
+    ):
+        yield
+
+
 def render(
     source: TemplateSource,
     dest: Path,
@@ -124,10 +143,7 @@ def render(
     from copier.errors import CopierAnswersInterrupt, CopierError
 
     from generator.git_index import untracked_destination
-    from generator.jinja_compiled import compiled_once
-    from generator.template_checkout import kept_checkouts
 
-    cache = cache_home()
     dest = dest.expanduser().resolve()
     check_destination(dest, force=force)
     missing_parents = [p for p in reversed(dest.parents) if not p.exists()]
@@ -140,9 +156,7 @@ def render(
     try:
         with (
             warnings.catch_warnings(),
-            compiled_once(cache / "jinja", files_under=cache / "checkouts"),
-            kept_checkouts(cache / "checkouts"),
-            copier_trimmed(),
+            as_stackpick_renders(),
             untracked_destination(),
         ):
             warnings.simplefilter("ignore")

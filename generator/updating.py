@@ -98,7 +98,17 @@ def update_project(
     used = source.locate(recorded, commit, template)
     head = git.text("rev-parse", "HEAD", cwd=top)
 
-    with tempfile.TemporaryDirectory(prefix="stackpick-update-") as tmp:
+    # copier renders the template three times here (the old version, and the new one into
+    # the project and into a scratch folder), and `OldRender` the old one again when it must
+    # take an edit back: each as `stackpick new` renders, and no file probed by git for each.
+    from generator.git_index import file_modes_asked_once
+    from generator.render import as_stackpick_renders
+
+    with (
+        as_stackpick_renders(),
+        file_modes_asked_once(),
+        tempfile.TemporaryDirectory(prefix="stackpick-update-") as tmp,
+    ):
         clone_top = Path(tmp, "project", top.name)
         _clone(top, clone_top)
         clone = clone_top / project.relative_to(top)

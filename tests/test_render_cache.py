@@ -1,4 +1,5 @@
-"""What `stackpick new` keeps between runs: compiled Jinja code and template checkouts."""
+"""What `stackpick new` keeps between runs (compiled Jinja code, template checkouts), and the
+git probe `stackpick update` asks once a render."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from generator import git, jinja_compiled, template_checkout
+from generator import git, git_index, jinja_compiled, template_checkout
 from generator.answers_path import answers_path_once
 from generator.cli import app
 from generator.jinja_compiled import compiled_once
@@ -509,3 +510,48 @@ def test_a_commit_id_is_left_to_copiers_clone(
     commit = _git("rev-parse", "HEAD", cwd=template)
     assert _copy(template, tmp_path / "out", ref=commit)["_commit"] == commit[:7]
     assert _kept(checkouts) == []
+
+
+# copier's git probe in an update
+
+
+@pytest.mark.parametrize("file_mode", ["false", "true"])
+def test_an_update_asks_git_about_modes_once_a_render_and_keeps_the_new_mode(
+    template: Path, tmp_path: Path, file_mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`v2` makes run.sh executable; git ignores file modes (Windows' default) or not."""
+    import copier
+
+    (template / "run.sh").chmod(0o644)
+    _git("commit", "--quiet", "--all", "--message", "v1", cwd=template)
+    _git("tag", "v1", cwd=template)
+    (template / "run.sh").chmod(0o755)
+    _git("commit", "--quiet", "--all", "--message", "v2", cwd=template)
+    _git("tag", "v2", cwd=template)
+    project = tmp_path / "project"
+    copier.run_copy(str(template), project, vcs_ref="v1", defaults=True, quiet=True)
+    _git("init", "--quiet", cwd=project)
+    _git("config", "core.fileMode", file_mode, cwd=project)
+    _git("add", "--all", cwd=project)
+    _git("commit", "--quiet", "--message", "generated", cwd=project)
+    asked: list[Path] = []
+    probe = git_index._file_modes_ignored
+
+    def counted(folder: Path) -> bool:
+        asked.append(folder.resolve())
+        return probe(folder)
+
+    monkeypatch.setattr(git_index, "_file_modes_ignored", counted)
+    with git_index.file_modes_asked_once():
+        copier.run_update(
+            project, vcs_ref="v2", defaults=True, overwrite=True, quiet=True, unsafe=False
+        )
+
+    assert os.access(project / "run.sh", os.X_OK)
+    # Where git ignores modes only its index can carry the new one; elsewhere git sees it on
+    # disk, an unstaged change like any other that copier leaves for review.
+    index_mode = _git("ls-files", "--stage", "run.sh", cwd=project).split()[0]
+    assert index_mode == ("100755" if file_mode == "false" else "100644")
+    # Once for each of the update's three renders at most, not once for each file written.
+    assert project.resolve() in asked
+    assert len(asked) <= 3
