@@ -30,8 +30,11 @@ _JINJA = re.compile(r"(?<!\$)\{\{ |\{% |\{#")
 _MERGE_MARKERS = (b"<<<<<<< ", b">>>>>>> ")
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe YAML loader that refuses duplicate keys, as check-yaml (ruamel) does."""
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """A safe YAML loader that refuses duplicate keys, as check-yaml (ruamel) does.
+
+    It parses with libyaml where PyYAML has it (a fifth of a render's checks otherwise).
+    """
 
 
 def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
