@@ -168,7 +168,8 @@ def redis_server(workdir: Path) -> Iterator[str]:
 def project_env(**extra: str) -> dict[str, str]:
     """Environment for commands run inside a generated project.
 
-    One uv cache shared by every project keeps syncs fast; uv never downloads an
+    One uv cache shared by every project keeps syncs fast (uv links its files into each
+    environment, its default where they share a file system); uv never downloads an
     interpreter here, and pyenv's interpreters are visible to it. The caller's
     DATABASE_URL and REDIS_URL never leak in: a project gets the servers it is given.
     """
@@ -178,7 +179,6 @@ def project_env(**extra: str) -> dict[str, str]:
     env.update(
         UV_PYTHON_DOWNLOADS="never",
         UV_CACHE_DIR=os.environ.get("STACKPICK_UV_CACHE", str(Path.home() / ".cache" / "uv")),
-        UV_LINK_MODE="copy",
         PYENV_VERSION=PYENV_VERSIONS,
     )
     env.pop("DATABASE_URL", None)

@@ -26,7 +26,8 @@ def xdist_group(item: pytest.Item) -> str | None:
     Session and module fixtures are per worker: tests sharing an expensive one go to one
     worker (`--dist loadgroup`), so it is built once. A served project (tests/outside.py)
     is grouped by framework, both databases together: some tests pick the database
-    themselves. The Kubernetes tests share every combination rendered and built once.
+    themselves. The Kubernetes tests share every combination rendered and built once, the
+    SPA tests an installed front end.
     """
     fixtures = getattr(item, "fixturenames", ())
     params: dict[str, object] = getattr(getattr(item, "callspec", None), "params", {})
@@ -38,6 +39,8 @@ def xdist_group(item: pytest.Item) -> str | None:
         return f"served-{framework}" if framework else None
     if "built" in fixtures:
         return "kubernetes"
+    if "npm_ci" in fixtures:
+        return "spa"  # one `npm ci` for the front ends of all of them (tests/test_spa.py)
     return None
 
 

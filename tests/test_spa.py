@@ -11,13 +11,16 @@ above is the app each backend serves. The backend is started once, with the proj
 `scripts/backend.mjs` (the command of Playwright's webServer), and Playwright reuses it.
 
 Chromium is Debian's (`PLAYWRIGHT_CHROMIUM_EXECUTABLE`, else `chromium` on PATH): nothing
-downloads a browser. npm's cache makes every `npm ci` after the first one fast.
+downloads a browser. The first project of a test process to need its front end installed
+runs `npm ci`; the later ones, whose package files are the same, link the files of that
+install into their own `node_modules` (`npm_ci` below) rather than unpacking them again.
 """
 
 from __future__ import annotations
 
 import difflib
 import filecmp
+import hashlib
 import os
 import re
 import shutil
@@ -25,6 +28,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -99,13 +103,41 @@ def client_drift(committed: Path, regenerated: Path) -> list[str]:
     ]
 
 
+#: `npm_ci(frontend)`, the session fixture below.
+Installer = Callable[[Path], None]
+
+
+@pytest.fixture(scope="session")
+def npm_ci(tmp_path_factory: pytest.TempPathFactory) -> Installer:
+    """`npm_ci(frontend)`: `npm ci`, once per test process for each lock file.
+
+    Later front ends with the same `package.json` and `package-lock.json` get hard links
+    to the files of that install (`cp -al`: their own folders, the same files), the
+    `node_modules` that `npm ci` would unpack again from npm's cache.
+    """
+    kept = tmp_path_factory.mktemp("node_modules")
+    installs: dict[str, Path] = {}
+
+    def install(frontend: Path) -> None:
+        files = (frontend / "package.json", frontend / "package-lock.json")
+        key = hashlib.sha256(b"\0".join(path.read_bytes() for path in files)).hexdigest()
+        if key in installs:
+            run(["cp", "-al", str(installs[key]), str(frontend / "node_modules")], frontend)
+            return
+        run(["npm", "ci", "--prefer-offline", "--no-audit", "--no-fund"], frontend)
+        run(["cp", "-al", str(frontend / "node_modules"), str(kept / key)], frontend)
+        installs[key] = kept / key
+
+    return install
+
+
 #: The two shapes of the front end: with user accounts (log in, "who am I") and without.
 FRONT_ENDS = {"accounts": {}, "no-accounts": {"auth": "none", "realtime": False}}
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("shape", FRONT_ENDS)
-def test_the_front_end_passes_its_own_checks(shape: str, tmp_path: Path) -> None:
+def test_the_front_end_passes_its_own_checks(shape: str, tmp_path: Path, npm_ci: Installer) -> None:
     """ESLint, `tsc`, Vitest and the build, as the generated CI runs them: no backend needed.
 
     Without accounts the app has no login form, and lists, adds, edits and deletes items
@@ -117,7 +149,7 @@ def test_the_front_end_passes_its_own_checks(shape: str, tmp_path: Path) -> None
     assert ("authToken" in (frontend / "src" / "client" / "sdk.gen.ts").read_text()) == accounts
     assert (frontend / "src" / "LoginForm.tsx").exists() == accounts
     assert (frontend / "src" / "session.ts").exists() == accounts
-    run(["npm", "ci", "--prefer-offline", "--no-audit", "--no-fund"], frontend)
+    npm_ci(frontend)
     run(["npm", "run", "lint"], frontend)
     run(["npm", "run", "typecheck"], frontend)
     unit = run(["npm", "test"], frontend)
@@ -132,14 +164,14 @@ def test_the_front_end_passes_its_own_checks(shape: str, tmp_path: Path) -> None
 @pytest.mark.slow
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_the_spa_builds_and_passes_its_tests_against_the_served_backend(
-    framework: str, tmp_path: Path
+    framework: str, tmp_path: Path, npm_ci: Installer
 ) -> None:
     project = render_project(tmp_path / "project", {**SPA, "framework": framework})
     frontend = project / "frontend"
     committed_client = tmp_path / "committed-client"
     shutil.copytree(frontend / "src" / "client", committed_client)
     run(["uv", "sync"], project)
-    run(["npm", "ci", "--prefer-offline", "--no-audit", "--no-fund"], frontend)
+    npm_ci(frontend)
     run(["npm", "run", "build"], frontend)
     page = (frontend / "dist" / "index.html").read_text()
 
@@ -176,7 +208,9 @@ def test_the_spa_builds_and_passes_its_tests_against_the_served_backend(
 
 @pytest.mark.slow
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_a_spa_without_accounts_regenerates_its_own_client(framework: str, tmp_path: Path) -> None:
+def test_a_spa_without_accounts_regenerates_its_own_client(
+    framework: str, tmp_path: Path, npm_ci: Installer
+) -> None:
     """`auth=none`: the backend has no account operations (no log in, no "who am I", no
     401 or 403), so the project commits the client its own document generates: the
     generated CI's drift check passes, for the app checked without accounts above.
@@ -189,7 +223,7 @@ def test_a_spa_without_accounts_regenerates_its_own_client(framework: str, tmp_p
     committed_client = tmp_path / "committed-client"
     shutil.copytree(source / "client", committed_client)
     run(["uv", "sync"], project)
-    run(["npm", "ci", "--prefer-offline", "--no-audit", "--no-fund"], frontend)
+    npm_ci(frontend)
 
     port = str(free_port())
     log = tmp_path / "backend.log"
