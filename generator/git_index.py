@@ -15,7 +15,7 @@ cannot change while a render writes its files: it asks once a render there.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,8 @@ from generator import git
 
 _PROBE = "_sync_git_index_executable_bit"
 _MODES_IGNORED = "_stackpick_file_modes_ignored"
+#: copier's `Worker._sync_git_index_executable_bit(self, dst_relpath, src_mode)`.
+Probe = Callable[[Any, Any, int], None]
 
 
 def _nothing_to_sync(_worker: Any, _dst_relpath: Any, _src_mode: int) -> None:
@@ -36,18 +38,23 @@ def _worker() -> Any:
 
 
 @contextlib.contextmanager
-def untracked_destination() -> Iterator[None]:
-    """Within the block, copier writes files without probing git for each."""
+def _probe_replaced(replacement: Callable[[Probe], Probe]) -> Iterator[None]:
+    """Within the block, copier's probe is `replacement(copier's own probe)`."""
     worker = _worker()
     if worker is None:
         yield
         return
     original = getattr(worker, _PROBE)
-    setattr(worker, _PROBE, _nothing_to_sync)
+    setattr(worker, _PROBE, replacement(original))
     try:
         yield
     finally:
         setattr(worker, _PROBE, original)
+
+
+def untracked_destination() -> contextlib.AbstractContextManager[None]:
+    """Within the block, copier writes files without probing git for each."""
+    return _probe_replaced(lambda _original: _nothing_to_sync)
 
 
 def untracked_destinations() -> None:
@@ -66,15 +73,7 @@ def _file_modes_ignored(folder: Path) -> bool:
     return proc.returncode == 0 and proc.stdout.strip() == b"false"
 
 
-@contextlib.contextmanager
-def file_modes_asked_once() -> Iterator[None]:
-    """Within the block, each copier render asks git about file modes once, not once a file."""
-    worker = _worker()
-    if worker is None:
-        yield
-        return
-    original = getattr(worker, _PROBE)
-
+def _asking_once(original: Probe) -> Probe:
     def sync(self: Any, dst_relpath: Any, src_mode: int) -> None:
         ignored = self.__dict__.get(_MODES_IGNORED)
         if ignored is None:
@@ -83,8 +82,9 @@ def file_modes_asked_once() -> Iterator[None]:
         if ignored:  # git's index must be told: copier does it file by file
             original(self, dst_relpath, src_mode)
 
-    setattr(worker, _PROBE, sync)
-    try:
-        yield
-    finally:
-        setattr(worker, _PROBE, original)
+    return sync
+
+
+def file_modes_asked_once() -> contextlib.AbstractContextManager[None]:
+    """Within the block, each copier render asks git about file modes once, not once a file."""
+    return _probe_replaced(_asking_once)
