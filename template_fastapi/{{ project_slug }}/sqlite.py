@@ -83,6 +83,16 @@ def _execute(
         cursor.close()
 
 
+def _execute_then_commit(
+    connection: sqlite3.Connection, operation: str, parameters: Any, *, many: bool
+) -> Outcome:
+    # A statement and the commit of its transaction, in one trip. If the statement fails,
+    # the transaction stays open for the caller to roll back.
+    outcome = _execute(connection, operation, parameters, many=many)
+    connection.commit()
+    return outcome
+
+
 def _is_select(operation: str) -> bool:
     # A statement that only reads: it needs no write transaction open before it.
     return operation.lstrip()[:6].upper() == "SELECT"
@@ -194,9 +204,16 @@ class ThreadConnection:
             self._begin = None
         return cast(T, await self._run(run))
 
-    async def rows(self, operation: str, parameters: Any) -> list[Any]:
-        """Run a SELECT and return all its rows, in one trip to the connection's thread."""
-        outcome = await self.call(_execute, operation, parameters, many=False, reads=True)
+    async def rows(self, operation: str, parameters: Any, *, commit: bool = False) -> list[Any]:
+        """Run a statement and return all its rows, in one trip to the connection's thread.
+
+        A write (not a SELECT) opens the transaction begun first, as `call` does; `commit`
+        commits the transaction open after the statement in the same trip.
+        """
+        run = _execute_then_commit if commit else _execute
+        outcome = await self.call(
+            run, operation, parameters, many=False, reads=_is_select(operation)
+        )
         return outcome.rows
 
     def begin(self, statement: str = "BEGIN") -> None:
