@@ -86,10 +86,14 @@ def _execute(
 def _execute_then_commit(
     connection: sqlite3.Connection, operation: str, parameters: Any, *, many: bool
 ) -> Outcome:
-    # A statement and the commit of its transaction, in one trip. If the statement fails,
-    # the transaction stays open for the caller to roll back.
-    outcome = _execute(connection, operation, parameters, many=many)
-    connection.commit()
+    # A transaction's only statement and its commit, in one trip. If either fails, the
+    # transaction is rolled back: nothing of it stays, and the statement may run again.
+    try:
+        outcome = _execute(connection, operation, parameters, many=many)
+        connection.commit()
+    except BaseException:
+        connection.rollback()
+        raise
     return outcome
 
 
@@ -207,13 +211,15 @@ class ThreadConnection:
     async def rows(self, operation: str, parameters: Any, *, commit: bool = False) -> list[Any]:
         """Run a statement and return all its rows, in one trip to the connection's thread.
 
-        A write (not a SELECT) opens the transaction begun first, as `call` does; `commit`
-        commits the transaction open after the statement in the same trip.
+        A write (not a SELECT) opens the transaction begun first, as `call` does. With
+        `commit`, a write that opens the transaction also commits it in the same trip (or
+        rolls it back if either fails); in a transaction already open, it only runs, and the
+        caller commits.
         """
-        run = _execute_then_commit if commit else _execute
-        outcome = await self.call(
-            run, operation, parameters, many=False, reads=_is_select(operation)
-        )
+        reads = _is_select(operation)
+        opens = self._begin is not None and not reads
+        run = _execute_then_commit if commit and opens else _execute
+        outcome = await self.call(run, operation, parameters, many=False, reads=reads)
         return outcome.rows
 
     def begin(self, statement: str = "BEGIN") -> None:
