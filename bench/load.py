@@ -12,7 +12,10 @@ next to the servers'). Rounds are interleaved (every server and endpoint once pe
 the table shows medians of the rounds: requests per second, p50 and p99 latency, the
 ratio to Django on the same database and endpoint, and the CPU time (user and system) the
 server's own processes spent a request (the load generator, the database server and the
-kernel's network work share the same cores, and req/s counts their time too). Any non-2xx
+kernel's network work share the same cores, and req/s counts their time too). After each
+`POST` run the items it created are deleted (and PostgreSQL's table vacuumed), so every
+read sees the same 100 items: a faster POST would otherwise leave its framework more rows
+to count in the next round's list. Any non-2xx
 answer or socket error fails the run (exit 1), after the table, which counts them. All
 servers run at once but only one is under load at a time.
 
@@ -24,11 +27,13 @@ database, load generator and kernel cost a request, below which no project can g
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
 import shutil
 import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -37,7 +42,7 @@ import time
 import urllib.parse
 import urllib.request
 import warnings
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +53,7 @@ from generator.matrix import FRAMEWORKS  # noqa: E402
 from generator.services import (  # noqa: E402
     create_database,
     free_port,
+    postgres_bin,
     postgres_server,
     project_env,
 )
@@ -203,6 +209,20 @@ def serve_floor(project: Path, env: dict[str, str], log: Path) -> Any:
         yield base, pid
 
 
+def keep_seeded(framework: str, project: Path, env: dict[str, str], last: int) -> None:
+    """Delete the items after the seeded ones (ids above `last`); vacuum on PostgreSQL."""
+    table = "items" if framework == "fastapi" else "items_item"
+    delete = f"DELETE FROM {table} WHERE id > {last}"
+    if "DATABASE_URL" not in env:
+        with closing(sqlite3.connect(project / "db.sqlite3")) as db, db:
+            db.execute(delete)
+        return
+    url = re.sub(r"^postgres(ql)?\+\w+:", "postgresql:", env["DATABASE_URL"])
+    vacuum = f"VACUUM ANALYZE {table}"
+    psql = [postgres_bin("psql"), "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", delete]
+    subprocess.run([*psql, "-c", vacuum], check=True, capture_output=True)
+
+
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 _TICK = os.sysconf("SC_CLK_TCK")
 
@@ -279,7 +299,7 @@ def main() -> None:
     with ExitStack() as stack:
         if "postgresql" in databases:
             admin_url = stack.enter_context(postgres_server())
-        targets: list[tuple[str, str, str, int, Path, Path | None]] = []
+        targets: list[tuple[str, str, str, int, Path, Path | None, Any]] = []
         for framework in frameworks:
             project = render(framework, work / framework)
             for database in databases:
@@ -292,15 +312,16 @@ def main() -> None:
                 one.write_text(LUA_READ_ONE % {"seed": 7, "first": ids[0], "last": ids[-1]})
                 create = work / f"{framework}-{database}-create.lua"
                 create.write_text(LUA_CREATE % {"token": token})
-                targets.append((framework, database, base, session, one, create))
+                reset = functools.partial(keep_seeded, framework, project, env, ids[-1])
+                targets.append((framework, database, base, session, one, create, reset))
                 if framework == "fastapi" and args.floor:
                     log = work / f"floor-{database}.log"
                     base, session = stack.enter_context(serve_floor(project, env, log))
-                    targets.append(("floor", database, base, session, one, None))
+                    targets.append(("floor", database, base, session, one, None, None))
         endpoints = ("GET /api/items", "GET /api/items/{id}", "POST /api/items")
         for round_ in range(args.rounds):
             print(f"round {round_ + 1} of {args.rounds}", file=sys.stderr)
-            for framework, database, base, session, one, create in targets:
+            for framework, database, base, session, one, create, reset in targets:
                 runs = {
                     endpoints[0]: (base + "/api/items?limit=20", None),
                     endpoints[1]: (base, one),
@@ -311,6 +332,8 @@ def main() -> None:
                     results.setdefault((database, endpoint, framework), []).append(
                         wrk(url, script, session, args)
                     )
+                if reset is not None:
+                    reset()
     shutil.rmtree(work, ignore_errors=True)
 
     print(f"\nmedians of {args.rounds} interleaved rounds, wrk -t2 -c{args.connections}")

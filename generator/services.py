@@ -39,7 +39,8 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
 
 
-def _postgres_bin(name: str) -> str:
+def postgres_bin(name: str) -> str:
+    """The path of PostgreSQL's program `name` (the newest installed version's)."""
     for root in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
         if (root / name).exists():
             return str(root / name)
@@ -72,7 +73,7 @@ def postgres_server() -> Iterator[str]:
         os.chown(workdir, run_as["user"], run_as["group"])
         os.chown(data, run_as["user"], run_as["group"])
     subprocess.run(
-        [_postgres_bin("initdb"), "-D", str(data), "-U", "stackpick", "--auth=trust", "-E", "UTF8"],
+        [postgres_bin("initdb"), "-D", str(data), "-U", "stackpick", "--auth=trust", "-E", "UTF8"],
         check=True,
         capture_output=True,
         user=run_as.get("user"),
@@ -82,7 +83,7 @@ def postgres_server() -> Iterator[str]:
     log = workdir / "postgres.log"
     subprocess.run(
         [
-            _postgres_bin("pg_ctl"),
+            postgres_bin("pg_ctl"),
             "-D",
             str(data),
             "-l",
@@ -102,7 +103,7 @@ def postgres_server() -> Iterator[str]:
         yield f"postgresql://stackpick:stackpick@127.0.0.1:{port}/postgres"
     finally:
         subprocess.run(
-            [_postgres_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            [postgres_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
             check=False,
             capture_output=True,
             user=run_as.get("user"),
@@ -117,7 +118,7 @@ def create_database(server_url: str, name: str) -> str:
     env = {**os.environ, "PGPASSWORD": urllib.parse.unquote(url.password or "")}
     subprocess.run(
         [
-            _postgres_bin("createdb"),
+            postgres_bin("createdb"),
             "-h",
             url.hostname or "127.0.0.1",
             "-p",

@@ -31,7 +31,7 @@ from typing import Any
 
 import pytest
 
-from generator.services import _as_postgres_user, _postgres_bin
+from generator.services import _as_postgres_user, postgres_bin
 from tests.outside import FRAMEWORKS, ServedProject, start
 from tests.served import procfile, run_process, wait_for_log
 from tests.services import create_database, postgres_server, redis_server, wait_for_port
@@ -72,7 +72,7 @@ class Postgres:
         self.run_as = _as_postgres_user()
         shown = subprocess.run(
             [
-                *(_postgres_bin("psql"), "-h", "127.0.0.1", "-p", str(self.port)),
+                *(postgres_bin("psql"), "-h", "127.0.0.1", "-p", str(self.port)),
                 *("-U", "stackpick", "-Atc", "SHOW data_directory", "postgres"),
             ],
             check=True,
@@ -83,7 +83,7 @@ class Postgres:
 
     def _pg_ctl(self, *args: str) -> None:
         subprocess.run(
-            [_postgres_bin("pg_ctl"), "-D", str(self.data), *args],
+            [postgres_bin("pg_ctl"), "-D", str(self.data), *args],
             check=True,
             capture_output=True,
             user=self.run_as.get("user"),
