@@ -15,9 +15,9 @@ server's own processes spent a request (the load generator, the database server 
 kernel's network work share the same cores, and req/s counts their time too). After each
 `POST` run the items it created are deleted (and PostgreSQL's table vacuumed), so every
 read sees the same 100 items: a faster POST would otherwise leave its framework more rows
-to count in the next round's list. Any non-2xx
-answer or socket error fails the run (exit 1), after the table, which counts them. All
-servers run at once but only one is under load at a time.
+to count in the next round's list. Any non-2xx answer or socket error fails the run (exit
+1), after the table, which counts them. All servers run at once but only one is under load
+at a time.
 
 `--floor` adds the two reads served by `bench/floor_app.py` on the FastAPI project's
 database, with its server and driver but no framework: what this machine's server, driver,
