@@ -217,10 +217,9 @@ def keep_seeded(framework: str, project: Path, env: dict[str, str], last: int) -
         with closing(sqlite3.connect(project / "db.sqlite3")) as db, db:
             db.execute(delete)
         return
-    url = re.sub(r"^postgres(ql)?\+\w+:", "postgresql:", env["DATABASE_URL"])
+    psql = [postgres_bin("psql"), "-q", "-v", "ON_ERROR_STOP=1", "-d", env["DATABASE_URL"]]
     vacuum = f"VACUUM ANALYZE {table}"
-    psql = [postgres_bin("psql"), "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", delete]
-    subprocess.run([*psql, "-c", vacuum], check=True, capture_output=True)
+    subprocess.run([*psql, "-c", delete, "-c", vacuum], check=True, capture_output=True)
 
 
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}

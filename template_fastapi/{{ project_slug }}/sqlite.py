@@ -193,6 +193,10 @@ class ThreadConnection:
             raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
         return self._sqlite
 
+    def _opening(self, reads: bool) -> str | None:
+        # The statement the next call opens its transaction with first, if any (see call).
+        return None if reads else self._begin
+
     async def call(
         self, function: Callable[..., T], *args: Any, reads: bool = False, **kwargs: Any
     ) -> T:
@@ -203,8 +207,8 @@ class ThreadConnection:
         """
         sqlite = self.sqlite
         run = partial(function, sqlite, *args, **kwargs)
-        if self._begin is not None and not reads:
-            run = partial(_open_then, sqlite, self._begin, run)
+        if (begin := self._opening(reads)) is not None:
+            run = partial(_open_then, sqlite, begin, run)
             self._begin = None
         return cast(T, await self._run(run))
 
@@ -217,7 +221,7 @@ class ThreadConnection:
         caller commits.
         """
         reads = _is_select(operation)
-        opens = self._begin is not None and not reads
+        opens = self._opening(reads) is not None
         run = _execute_then_commit if commit and opens else _execute
         outcome = await self.call(run, operation, parameters, many=False, reads=reads)
         return outcome.rows
