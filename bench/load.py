@@ -8,16 +8,17 @@ websockets), starts each from its Procfile (`release`, then `web` with its defau
 `DEBUG=false`) on SQLite and on a real PostgreSQL server started on 127.0.0.1, seeds 100
 items through the API, and drives `GET /api/items?limit=20`, `GET /api/items/{id}` and
 `POST /api/items` with wrk (Debian's `wrk`: a C load generator whose own cost stays small
-next to the servers'). Rounds are interleaved (every server and endpoint once per round);
-the table shows medians of the rounds: requests per second, p50 and p99 latency, the
-ratio to Django on the same database and endpoint, and the CPU time (user and system) the
-server's own processes spent a request (the load generator, the database server and the
-kernel's network work share the same cores, and req/s counts their time too). After each
-`POST` run the items it created are deleted (and PostgreSQL's table vacuumed), so every
-read sees the same 100 items: a faster POST would otherwise leave its framework more rows
-to count in the next round's list. Any non-2xx answer or socket error fails the run (exit
-1), after the table, which counts them. All servers run at once but only one is under load
-at a time.
+next to the servers'). Rounds are interleaved: in each, for each database and endpoint, the
+servers run back to back, and which goes first turns with the rounds. The table shows
+medians of the rounds: requests per second, p50 and p99 latency, the ratio to Django on the
+same database and endpoint (each round's, of two runs seconds apart: the machine drifts
+over minutes), and the CPU time (user and system) the server's own processes spent a
+request (the load generator, the database server and the kernel's network work share the
+same cores, and req/s counts their time too). After the `POST` runs the items they created
+are deleted (and PostgreSQL's table vacuumed), so every read sees the same 100 items: a
+faster POST would otherwise leave its framework more rows to count in the next round's
+list. Any non-2xx answer or socket error fails the run (exit 1), after the table, which
+counts them. All servers run at once but only one is under load at a time.
 
 `--floor` adds the two reads served by `bench/floor_app.py` on the FastAPI project's
 database, with its server and driver but no framework: what this machine's server, driver,
@@ -320,19 +321,27 @@ def main() -> None:
         endpoints = ("GET /api/items", "GET /api/items/{id}", "POST /api/items")
         for round_ in range(args.rounds):
             print(f"round {round_ + 1} of {args.rounds}", file=sys.stderr)
-            for framework, database, base, session, one, create, reset in targets:
-                runs = {
-                    endpoints[0]: (base + "/api/items?limit=20", None),
-                    endpoints[1]: (base, one),
-                }
-                if create is not None:  # The floor only reads.
-                    runs[endpoints[2]] = (base + "/api/items", create)
-                for endpoint, (url, script) in runs.items():
-                    results.setdefault((database, endpoint, framework), []).append(
-                        wrk(url, script, session, args)
-                    )
-                if reset is not None:
-                    reset()
+            for database in databases:
+                # The servers compared run back to back, each endpoint in turn, and who goes
+                # first turns with the rounds: the machine drifts over a round's minutes.
+                servers = [target for target in targets if target[1] == database]
+                turn = round_ % len(servers)
+                servers = servers[turn:] + servers[:turn]
+                for endpoint in endpoints:
+                    for framework, _, base, session, one, create, _ in servers:
+                        if endpoint == endpoints[2] and create is None:  # The floor only reads.
+                            continue
+                        url, script = {
+                            endpoints[0]: (base + "/api/items?limit=20", None),
+                            endpoints[1]: (base, one),
+                            endpoints[2]: (base + "/api/items", create),
+                        }[endpoint]
+                        results.setdefault((database, endpoint, framework), []).append(
+                            wrk(url, script, session, args)
+                        )
+                for *_, reset in servers:
+                    if reset is not None:
+                        reset()
     shutil.rmtree(work, ignore_errors=True)
 
     print(f"\nmedians of {args.rounds} interleaved rounds, wrk -t2 -c{args.connections}")
@@ -344,7 +353,7 @@ def main() -> None:
     failed = 0
     for database in databases:
         for endpoint in endpoints:
-            django = statistics.median(r[0] for r in results[(database, endpoint, "django")])
+            django = [r[0] for r in results[(database, endpoint, "django")]]
             for framework in [*frameworks, "floor"]:
                 if (database, endpoint, framework) not in results:
                     continue
@@ -354,10 +363,12 @@ def main() -> None:
                 p99 = statistics.median(r[2] for r in rows)
                 errors = sum(r[3] for r in rows)
                 cpu = statistics.median(r[4] for r in rows)
+                # Each round's ratio (of two runs seconds apart), then their median.
+                ratio = statistics.median(r[0] / d for r, d in zip(rows, django, strict=True))
                 failed += errors
                 print(
                     f"| {database} | `{endpoint}` | {framework} | {rps:,.0f} | {p50:.1f} | "
-                    f"{p99:.1f} | {rps / django:.2f}x | {cpu:.2f} | {errors} |"
+                    f"{p99:.1f} | {ratio:.2f}x | {cpu:.2f} | {errors} |"
                 )
     if failed:
         raise SystemExit(f"bench: {failed} requests failed under load (non-2xx or socket errors)")
