@@ -268,6 +268,14 @@ def wrk(
     return rps, percentile("50"), percentile("99"), failed, 1000 * cpu / max(requests, 1)
 
 
+ENDPOINTS = ("GET /api/items", "GET /api/items/{id}", "POST /api/items")
+
+
+def reads(base: str, one: Path) -> dict[str, tuple[str, Path | None]]:
+    """The read endpoints' wrk runs against the server at `base`: (URL, script)."""
+    return {ENDPOINTS[0]: (base + "/api/items?limit=20", None), ENDPOINTS[1]: (base, one)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -299,7 +307,8 @@ def main() -> None:
     with ExitStack() as stack:
         if "postgresql" in databases:
             admin_url = stack.enter_context(postgres_server())
-        targets: list[tuple[str, str, str, int, Path, Path | None, Any]] = []
+        # (framework, database, server session, {endpoint: (url, wrk script)}, reset)
+        targets: list[tuple[str, str, int, dict[str, tuple[str, Path | None]], Any]] = []
         for framework in frameworks:
             project = render(framework, work / framework)
             for database in databases:
@@ -312,13 +321,14 @@ def main() -> None:
                 one.write_text(LUA_READ_ONE % {"seed": 7, "first": ids[0], "last": ids[-1]})
                 create = work / f"{framework}-{database}-create.lua"
                 create.write_text(LUA_CREATE % {"token": token})
+                runs = reads(base, one) | {ENDPOINTS[2]: (base + "/api/items", create)}
                 reset = functools.partial(keep_seeded, framework, project, env, ids[-1])
-                targets.append((framework, database, base, session, one, create, reset))
+                targets.append((framework, database, session, runs, reset))
                 if framework == "fastapi" and args.floor:
                     log = work / f"floor-{database}.log"
                     base, session = stack.enter_context(serve_floor(project, env, log))
-                    targets.append(("floor", database, base, session, one, None, None))
-        endpoints = ("GET /api/items", "GET /api/items/{id}", "POST /api/items")
+                    # The floor serves only the reads, and writes nothing to reset.
+                    targets.append(("floor", database, session, reads(base, one), None))
         for round_ in range(args.rounds):
             print(f"round {round_ + 1} of {args.rounds}", file=sys.stderr)
             for database in databases:
@@ -327,18 +337,13 @@ def main() -> None:
                 servers = [target for target in targets if target[1] == database]
                 turn = round_ % len(servers)
                 servers = servers[turn:] + servers[:turn]
-                for endpoint in endpoints:
-                    for framework, _, base, session, one, create, _ in servers:
-                        if endpoint == endpoints[2] and create is None:  # The floor only reads.
-                            continue
-                        url, script = {
-                            endpoints[0]: (base + "/api/items?limit=20", None),
-                            endpoints[1]: (base, one),
-                            endpoints[2]: (base + "/api/items", create),
-                        }[endpoint]
-                        results.setdefault((database, endpoint, framework), []).append(
-                            wrk(url, script, session, args)
-                        )
+                for endpoint in ENDPOINTS:
+                    for framework, _, session, runs, _ in servers:
+                        if endpoint in runs:
+                            url, script = runs[endpoint]
+                            results.setdefault((database, endpoint, framework), []).append(
+                                wrk(url, script, session, args)
+                            )
                 for *_, reset in servers:
                     if reset is not None:
                         reset()
@@ -352,7 +357,7 @@ def main() -> None:
     print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     failed = 0
     for database in databases:
-        for endpoint in endpoints:
+        for endpoint in ENDPOINTS:
             django = [r[0] for r in results[(database, endpoint, "django")]]
             for framework in [*frameworks, "floor"]:
                 if (database, endpoint, framework) not in results:
