@@ -13,12 +13,14 @@ servers run back to back, and which goes first turns with the rounds. The table 
 medians of the rounds: requests per second, p50 and p99 latency, the ratio to Django on the
 same database and endpoint (each round's, of runs at most tens of seconds apart: the
 machine drifts over minutes), and the CPU time (user and system) the server's own processes
-spent a request (the load generator, the database server and the kernel's network work
-share the same cores, and req/s counts their time too). After the `POST` runs the items
-they created are deleted (and PostgreSQL's table vacuumed), so every read sees the same 100
-items: a faster POST would otherwise leave its framework more rows to count in the next
-round's list. Any non-2xx answer or socket error fails the run (exit 1), after the table,
-which counts them. All servers run at once but only one is under load at a time.
+spent a request, and on PostgreSQL the database server's (its postmaster and the processes
+it started; SQLite runs inside the server's processes, so its time is in the server's). The
+load generator and the kernel's network work share the same cores, and req/s counts their
+time too. After the `POST` runs the items they created are deleted (and PostgreSQL's table
+vacuumed), so every read sees the same 100 items: a faster POST would otherwise leave its
+framework more rows to count in the next round's list. Any non-2xx answer or socket error
+fails the run (exit 1), after the table, which counts them. All servers run at once but
+only one is under load at a time.
 
 `--floor` adds the two reads served by `bench/floor_app.py` on the FastAPI project's
 database, with its server and driver but no framework: what this machine's server, driver,
@@ -227,33 +229,55 @@ _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
-def server_cpu(session: int) -> float:
-    """CPU seconds (user and system) so far of the live processes of a session: a server's."""
-    total = 0
+def _processes() -> list[tuple[int, int, int, int]]:
+    # (pid, parent pid, session id, CPU ticks so far: user and system) of the live processes.
+    found = []
     for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():  # /proc/self and the like
+            continue
         try:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):  # Not a process, or gone meanwhile.
+        except (OSError, IndexError):  # Gone meanwhile.
             continue
-        if int(fields[3]) == session:
-            total += int(fields[11]) + int(fields[12])
-    return total / _TICK
+        found.append(
+            (int(entry.name), int(fields[1]), int(fields[3]), int(fields[11]) + int(fields[12]))
+        )
+    return found
+
+
+def server_cpu(session: int) -> float:
+    """CPU seconds (user and system) so far of the live processes of a session: a server's."""
+    return sum(ticks for _, _, sid, ticks in _processes() if sid == session) / _TICK
+
+
+def database_cpu(postmaster: int) -> float:
+    """CPU seconds so far of a PostgreSQL server: its postmaster and the processes it started
+    (a backend for each connection, and its background workers)."""
+    return sum(ticks for pid, ppid, _, ticks in _processes() if postmaster in (pid, ppid)) / _TICK
+
+
+def postmaster_pid(admin_url: str) -> int:
+    """The process id of the PostgreSQL server at `admin_url` (a superuser's database)."""
+    psql = [postgres_bin("psql"), "-At", "-d", admin_url, "-c", "SHOW data_directory"]
+    data = subprocess.run(psql, check=True, capture_output=True, text=True).stdout.strip()
+    return int((Path(data) / "postmaster.pid").read_text().split()[0])
 
 
 def wrk(
-    url: str, script: Path | None, session: int, args: argparse.Namespace
-) -> tuple[float, float, float, int, float]:
+    url: str, script: Path | None, session: int, postmaster: int | None, args: argparse.Namespace
+) -> tuple[float, float, float, int, float, float | None]:
     """Run wrk once; return (requests per second, p50 ms, p99 ms, failed requests, server
-    CPU ms a request)."""
+    CPU ms a request, and on PostgreSQL the database server's CPU ms a request)."""
     cmd = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--latency"]
     # A request slower than wrk's 2 s default is counted, not dropped as an error.
     cmd += ["--timeout", "30s"]
     cmd += ["-H", "X-Forwarded-Proto: https"]
     if script is not None:
         cmd += ["-s", str(script)]
-    cpu = server_cpu(session)
+    before = server_cpu(session), database_cpu(postmaster) if postmaster else 0.0
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
-    cpu = server_cpu(session) - cpu
+    after = server_cpu(session), database_cpu(postmaster) if postmaster else 0.0
+    cpu, database = after[0] - before[0], after[1] - before[1]
     failed = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
     failed += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     if failed:
@@ -264,8 +288,9 @@ def wrk(
         value, unit = re.search(rf"{name}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
         return float(value) * _UNITS[unit]
 
-    requests = int(re.search(r"(\d+) requests in", out)[1])  # type: ignore[index]
-    return rps, percentile("50"), percentile("99"), failed, 1000 * cpu / max(requests, 1)
+    requests = max(int(re.search(r"(\d+) requests in", out)[1]), 1)  # type: ignore[index]
+    per_request = 1000 * database / requests if postmaster else None
+    return rps, percentile("50"), percentile("99"), failed, 1000 * cpu / requests, per_request
 
 
 ENDPOINTS = ("GET /api/items", "GET /api/items/{id}", "POST /api/items")
@@ -303,10 +328,14 @@ def main() -> None:
         raise SystemExit("bench: wrk is not installed (apt-get install wrk)")
 
     work = Path(tempfile.mkdtemp(prefix="stackpick-load-"))
-    results: dict[tuple[str, str, str], list[tuple[float, float, float, int, float]]] = {}
+    results: dict[tuple[str, str, str], list[tuple[float, float, float, int, float, float | None]]]
+    results = {}
     with ExitStack() as stack:
+        # The PostgreSQL server's process: its CPU time is counted for each run on it.
+        postmaster = None
         if "postgresql" in databases:
             admin_url = stack.enter_context(postgres_server())
+            postmaster = postmaster_pid(admin_url)
         # (framework, database, server session, {endpoint: (url, wrk script)}, reset)
         targets: list[tuple[str, str, int, dict[str, tuple[str, Path | None]], Any]] = []
         for framework in frameworks:
@@ -341,8 +370,9 @@ def main() -> None:
                     for framework, _, session, runs, _ in servers:
                         if endpoint in runs:
                             url, script = runs[endpoint]
+                            meter = postmaster if database == "postgresql" else None
                             results.setdefault((database, endpoint, framework), []).append(
-                                wrk(url, script, session, args)
+                                wrk(url, script, session, meter, args)
                             )
                 for *_, reset in servers:
                     if reset is not None:
@@ -352,9 +382,9 @@ def main() -> None:
     print(f"\nmedians of {args.rounds} interleaved rounds, wrk -t2 -c{args.connections}")
     print(
         "| database | endpoint | framework | req/s | p50 ms | p99 ms | vs Django "
-        "| server CPU ms/request | failed |"
+        "| server CPU ms/request | database CPU ms/request | failed |"
     )
-    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     failed = 0
     for database in databases:
         for endpoint in ENDPOINTS:
@@ -368,12 +398,14 @@ def main() -> None:
                 p99 = statistics.median(r[2] for r in rows)
                 errors = sum(r[3] for r in rows)
                 cpu = statistics.median(r[4] for r in rows)
+                spent = [r[5] for r in rows if r[5] is not None]
+                database_ms = f"{statistics.median(spent):.2f}" if spent else ""
                 # Each round's ratio (of runs at most tens of seconds apart), then their median.
                 ratio = statistics.median(r[0] / d for r, d in zip(rows, django, strict=True))
                 failed += errors
                 print(
                     f"| {database} | `{endpoint}` | {framework} | {rps:,.0f} | {p50:.1f} | "
-                    f"{p99:.1f} | {ratio:.2f}x | {cpu:.2f} | {errors} |"
+                    f"{p99:.1f} | {ratio:.2f}x | {cpu:.2f} | {database_ms} | {errors} |"
                 )
     if failed:
         raise SystemExit(f"bench: {failed} requests failed under load (non-2xx or socket errors)")
