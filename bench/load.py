@@ -128,7 +128,7 @@ def render(framework: str, dest: Path) -> Path:
 def serve(project: Path, framework: str, env: dict[str, str], log: Path) -> Any:
     """Release, create the staff user, start `web`; yield (base URL, token, item ids, pid).
 
-    The web process starts a session of its own, whose id is `pid` (see server_cpu).
+    The web process starts a session of its own, whose id is `pid` (see cpu_seconds).
     """
     procfile = dict(
         line.split(": ", 1) for line in (project / "Procfile").read_text().splitlines() if line
@@ -229,9 +229,11 @@ _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
-def _processes() -> list[tuple[int, int, int, int]]:
-    # (pid, parent pid, session id, CPU ticks so far: user and system) of the live processes.
-    found = []
+def cpu_seconds(session: int, postmaster: int | None) -> tuple[float, float]:
+    """CPU seconds (user and system) so far of a server, the live processes of its session,
+    and of a PostgreSQL server, its postmaster and the processes it started (a backend for
+    each connection, its background workers); 0 without one. One pass over /proc."""
+    server = database = 0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():  # /proc/self and the like
             continue
@@ -239,21 +241,12 @@ def _processes() -> list[tuple[int, int, int, int]]:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except (OSError, IndexError):  # Gone meanwhile.
             continue
-        found.append(
-            (int(entry.name), int(fields[1]), int(fields[3]), int(fields[11]) + int(fields[12]))
-        )
-    return found
-
-
-def server_cpu(session: int) -> float:
-    """CPU seconds (user and system) so far of the live processes of a session: a server's."""
-    return sum(ticks for _, _, sid, ticks in _processes() if sid == session) / _TICK
-
-
-def database_cpu(postmaster: int) -> float:
-    """CPU seconds so far of a PostgreSQL server: its postmaster and the processes it started
-    (a backend for each connection, and its background workers)."""
-    return sum(ticks for pid, ppid, _, ticks in _processes() if postmaster in (pid, ppid)) / _TICK
+        ticks = int(fields[11]) + int(fields[12])
+        if int(fields[3]) == session:
+            server += ticks
+        if postmaster in (int(entry.name), int(fields[1])):
+            database += ticks
+    return server / _TICK, database / _TICK
 
 
 def postmaster_pid(admin_url: str) -> int:
@@ -274,9 +267,9 @@ def wrk(
     cmd += ["-H", "X-Forwarded-Proto: https"]
     if script is not None:
         cmd += ["-s", str(script)]
-    before = server_cpu(session), database_cpu(postmaster) if postmaster else 0.0
+    before = cpu_seconds(session, postmaster)
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
-    after = server_cpu(session), database_cpu(postmaster) if postmaster else 0.0
+    after = cpu_seconds(session, postmaster)
     cpu, database = after[0] - before[0], after[1] - before[1]
     failed = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
     failed += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
@@ -361,6 +354,7 @@ def main() -> None:
         for round_ in range(args.rounds):
             print(f"round {round_ + 1} of {args.rounds}", file=sys.stderr)
             for database in databases:
+                meter = postmaster if database == "postgresql" else None
                 # The servers compared run back to back, each endpoint in turn, and who goes
                 # first turns with the rounds: the machine drifts over a round's minutes.
                 servers = [target for target in targets if target[1] == database]
@@ -370,7 +364,6 @@ def main() -> None:
                     for framework, _, session, runs, _ in servers:
                         if endpoint in runs:
                             url, script = runs[endpoint]
-                            meter = postmaster if database == "postgresql" else None
                             results.setdefault((database, endpoint, framework), []).append(
                                 wrk(url, script, session, meter, args)
                             )
