@@ -9,6 +9,7 @@ from ..schemas import Health
 router = APIRouter(tags=["health"])
 
 
+@sync_to_async
 def _ping_database() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
@@ -22,7 +23,7 @@ def _ping_database() -> None:
 async def health(response: Response) -> Health:
     """Report whether the service and its database work."""
     try:
-        await sync_to_async(_ping_database)()
+        await _ping_database()
     except DatabaseError as exc:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
         return Health(status="error", database="error", detail=str(exc))
