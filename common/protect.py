@@ -52,6 +52,11 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             nonlocal held
             if message["type"] == "http.response.start":
+                # ASGI wants header names in lower case; Django's handler sends them as set
+                # ("X-Frame-Options"), which the lookups below would miss, adding each twice.
+                message["headers"] = [
+                    (name.lower(), value) for name, value in message.get("headers", ())
+                ]
                 headers = MutableHeaders(scope=message)
                 for name, value in HEADERS.items():
                     headers.setdefault(name, value)

@@ -65,6 +65,8 @@ class Response:
     status: int
     headers: dict[str, str]
     body: bytes
+    #: Headers sent more than once (Set-Cookie aside), in lower case.
+    repeated: frozenset[str] = frozenset()
 
     @property
     def text(self) -> str:
@@ -115,8 +117,10 @@ class Browser:
                         jar.pop(cookie_name.strip(), None)
                     else:
                         jar[cookie_name.strip()] = cookie_value
+            names = [name.lower() for name, _ in answer.getheaders()]
+            repeated = {name for name in names if names.count(name) > 1} - {"set-cookie"}
             lowered = {name.lower(): value for name, value in answer.getheaders()}
-            return Response(answer.status, lowered, raw)
+            return Response(answer.status, lowered, raw, frozenset(repeated))
         finally:
             connection.close()
 
@@ -257,7 +261,9 @@ def test_security_headers_on_pages_api_and_admin(served: ServedFactory, framewor
         assert answer.status in (200, 302, 404), (path, answer.status)
         is_html = answer.headers.get("content-type", "").startswith("text/html")
         assert html is None or is_html == html, (path, answer.headers.get("content-type"))
-        if found := header_problems(answer.headers, html=is_html):
+        found = header_problems(answer.headers, html=is_html)
+        found += [f"{name} sent twice" for name in sorted(answer.repeated)]
+        if found:
             problems[path] = found
     assert not problems, problems
 

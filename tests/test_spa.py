@@ -21,12 +21,14 @@ from __future__ import annotations
 import difflib
 import filecmp
 import hashlib
+import http.client
 import os
 import re
 import shutil
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -39,6 +41,7 @@ from generator.services import free_port
 from tests.conftest import run
 from tests.outside import ANSWERS, ServedFactory, ServedProject, render_project
 from tests.served import run_process
+from tests.test_security import PATHS, TOKEN_FIELD, header_problems
 
 SPA: dict[str, Any] = {**ANSWERS, "frontend": "spa", "database": "sqlite"}
 #: Prose that the frameworks word their own way and no generated client reads: schema
@@ -77,6 +80,64 @@ def get(port: str, path: str) -> bytes:
         return bytes(response.read())
 
 
+def page_headers(port: str) -> tuple[dict[str, str], list[str]]:
+    """The headers of the app's page as a TLS proxy forwards it, and those sent twice."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/", headers={"X-Forwarded-Proto": "https"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        names = [name.lower() for name in response.headers]
+        headers = {name.lower(): value for name, value in response.headers.items()}
+    return headers, sorted({name for name in names if names.count(name) > 1})
+
+
+def admin_login_through(dev_port: int, framework: str) -> int:
+    """Log in to the admin through `npm run dev`'s proxy, as a browser on localhost would.
+
+    The status of the login form's POST (a redirect when the login is accepted).
+    """
+    host = f"localhost:{dev_port}"
+    path = PATHS[framework]["admin_login"]
+    connection = http.client.HTTPConnection("127.0.0.1", dev_port, timeout=30)
+    try:
+        connection.request("GET", path, headers={"Host": host})
+        page = connection.getresponse()
+        form = {"username": E2E_USERNAME, "password": E2E_PASSWORD, "next": "/admin/"}
+        if token := TOKEN_FIELD.search(page.read().decode()):
+            form["csrfmiddlewaretoken"] = token[1]
+        cookies = "; ".join(
+            value.split(";", 1)[0]
+            for name, value in page.getheaders()
+            if name.lower() == "set-cookie"
+        )
+        headers = {
+            "Host": host,
+            "Origin": f"http://{host}",
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": cookies,
+        }
+        connection.request("POST", path, urllib.parse.urlencode(form), headers)
+        answer = connection.getresponse()
+        answer.read()
+        return answer.status
+    finally:
+        connection.close()
+
+
+def wait_serving(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
+    """Wait until the server on `port` answers `GET /`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        assert proc.poll() is None, f"exited {proc.returncode}:\n{log.read_text()}"
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        assert time.monotonic() < deadline, f"never served:\n{log.read_text()}"
+        time.sleep(0.5)
+
+
 def lines(path: Path) -> list[str]:
     """A file's lines, none when it does not exist."""
     return path.read_text().splitlines(keepends=True) if path.is_file() else []
@@ -102,6 +163,9 @@ def client_drift(committed: Path, regenerated: Path) -> list[str]:
         for name in differing_files(committed, regenerated)
     ]
 
+
+#: The staff user that the front end's scripts/backend.mjs creates (its e2e/user.js).
+E2E_USERNAME, E2E_PASSWORD = "e2e-admin", "e2e-password-1"
 
 #: `npm_ci(frontend)`, the session fixture below.
 Installer = Callable[[Path], None]
@@ -186,6 +250,10 @@ def test_the_spa_builds_and_passes_its_tests_against_the_served_backend(
         asset = re.search(r'src="(/assets/[^"]+\.js)"', page)
         assert asset, page
         assert get(port, asset[1]) == (frontend / "dist" / asset[1].lstrip("/")).read_bytes()
+        # The page has the security baseline's headers, its Content-Security-Policy included.
+        headers, repeated = page_headers(port)
+        assert header_problems(headers, html=True) == [], headers
+        assert repeated == [], repeated
         e2e = run(
             ["npx", "playwright", "test", "--reporter=list"],
             frontend,
@@ -195,6 +263,15 @@ def test_the_spa_builds_and_passes_its_tests_against_the_served_backend(
         )
         url = f"http://127.0.0.1:{port}/api/openapi.json"
         run(["npm", "run", "generate-client"], frontend, OPENAPI_URL=url)
+        # `npm run dev` (Vite) forwards the backend's paths: the admin's login form, posted
+        # from the dev server's origin, is accepted there as from the backend's own.
+        dev_port = free_port()
+        dev_log = tmp_path / "vite.log"
+        vite = f"npx vite --host 127.0.0.1 --port {dev_port} --strictPort"
+        backend_url = f"http://127.0.0.1:{port}"
+        with run_process(frontend, vite, dev_log, BACKEND_URL=backend_url) as dev:
+            wait_serving(dev_port, dev, dev_log)
+            assert admin_login_through(dev_port, framework) in (302, 303), dev_log.read_text()
     assert "5 passed" in e2e.stdout, e2e.stdout
     # Nothing was skipped or passed only on a retry.
     assert "skipped" not in e2e.stdout, e2e.stdout
@@ -271,8 +348,10 @@ def test_every_spa_project_gets_the_same_front_end(shape: str, tmp_path: Path) -
 
 def document(project: ServedProject) -> dict[str, Any]:
     """The served project's OpenAPI document."""
-    status, _, body = project.server.request("GET", "/api/openapi.json")
+    status, headers, body = project.server.request("GET", "/api/openapi.json")
     assert status == 200
+    # JSON as every other body of the API (the contract), whatever the client accepts.
+    assert headers["content-type"].startswith("application/json"), headers["content-type"]
     assert isinstance(body, dict)
     return body
 
