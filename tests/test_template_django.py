@@ -219,6 +219,10 @@ def _check_deployment_files(project: Path, answers: dict[str, Any]) -> None:
             {"worker"} if answers["background_tasks"] == "celery" else set()
         )
         assert web in services["web"]["command"][-1]
+        # `docker compose up db` serves a server run with uv, at .env.example's address.
+        assert services["db"]["ports"] == ["127.0.0.1:5432:5432"]
+        if uses_redis:
+            assert services["redis"]["ports"] == ["127.0.0.1:6379:6379"]
         assert ".env" in (project / ".dockerignore").read_text().split()
     workflow = project / ".github" / "workflows" / "ci.yml"
     assert workflow.exists() == (answers["ci"] == "github")
@@ -234,7 +238,7 @@ def _check_deployment_files(project: Path, answers: dict[str, Any]) -> None:
 
 
 README_COMMANDS = [
-    "cp .env.example .env",
+    "test -f .env || cp .env.example .env",
     "uv run python manage.py migrate",
     "DJANGO_SUPERUSER_PASSWORD=change-me-now uv run python manage.py createsuperuser --noinput"
     " --username admin --email admin@example.com",

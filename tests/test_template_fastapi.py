@@ -201,6 +201,8 @@ def _assert_files(project: Path, answers: dict[str, Any]) -> None:
         assert "postgres" in compose
         uses_redis = answers["realtime"] or answers["background_tasks"] == "celery"
         assert ("redis:" in compose) == uses_redis
+        # `docker compose up db` serves a server run with uv, at .env.example's address.
+        assert 'ports: ["127.0.0.1:5432:5432"]' in compose
     if answers["ci"] == "github":
         workflow = (project / ".github/workflows/ci.yml").read_text()
         steps = ("ruff check", "ruff format --check", "mypy", "alembic check", "pytest", "postgres")
