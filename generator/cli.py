@@ -69,7 +69,8 @@ def _fail_cleanly(command: Callable[P, R]) -> Callable[P, R]:
 
 
 def _is_terminal() -> bool:
-    return sys.stdin.isatty() and sys.stdout.isatty()
+    # A closed stdin or stdout (`<&-`) is None in Python: no terminal either.
+    return bool(sys.stdin and sys.stdin.isatty() and sys.stdout and sys.stdout.isatty())
 
 
 def _version(value: bool) -> None:
@@ -140,7 +141,11 @@ def new(
     team: TeamOpt = None,
     preset: PresetOpt = None,
     framework: Annotated[
-        str | None, typer.Option(help=_choices_help("framework") + " (default: recommended)")
+        str | None,
+        typer.Option(
+            help=f"The framework [{'|'.join(QUESTIONS['framework'].values)}] (default: the "
+            "recommended one)."
+        ),
     ] = None,
     data: Annotated[
         list[str] | None,

@@ -1,7 +1,7 @@
 """Render a project atomically: into a hidden folder beside DEST, then moved into place.
 
 Nothing is written to DEST until copier has finished; an error or Ctrl-C at any moment
-leaves DEST exactly as it was.
+leaves DEST exactly as it was (moves into an existing DEST are undone on an error).
 """
 
 from __future__ import annotations
@@ -62,24 +62,68 @@ def signals_deferred() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _merge_into(staging: Path, dest: Path) -> list[Path]:
-    """Move every rendered file into `dest`; an existing different file is kept as `*.orig`."""
-    backups: list[Path] = []
-    for root, _dirs, files in os.walk(staging):
+def _in_the_way(staging: Path, dest: Path) -> str | None:
+    """Why `dest` cannot take the rendered files, or None when it can.
+
+    A file where the project has a folder, or the reverse; a symbolic link counts as neither.
+    """
+    for root, dirs, files in os.walk(staging):
         relative = Path(root).relative_to(staging)
-        (dest / relative).mkdir(parents=True, exist_ok=True)
+        for name in dirs:
+            there = dest / relative / name
+            if there.is_symlink() or (there.exists() and not there.is_dir()):
+                return f"{relative / name} is a file where the project has a folder"
         for name in files:
-            target = dest / relative / name
-            if target.is_file() and not filecmp.cmp(Path(root) / name, target, shallow=False):
-                backup = target.with_name(target.name + ".orig")
-                counter = 1
-                while backup.exists():
-                    backup = target.with_name(f"{target.name}.orig{counter}")
-                    counter += 1
-                target.rename(backup)
-                backups.append(backup)
-            os.replace(Path(root) / name, target)
-    return backups
+            there = dest / relative / name
+            if there.is_dir() and not there.is_symlink():
+                return f"{relative / name} is a folder where the project has a file"
+    return None
+
+
+def _merge_into(staging: Path, dest: Path) -> list[Path]:
+    """Move every rendered file into `dest`; an existing different file is kept as `*.orig`.
+
+    Nothing moves when a rendered path is in `dest`'s way (`_in_the_way`), and an error while
+    moving puts back what had moved, so `dest` is left as it was either way.
+    """
+    if reason := _in_the_way(staging, dest):
+        raise UsageError(f"cannot render into {dest}: {reason}")
+    made: list[Path] = []  # folders created in dest
+    placed: list[tuple[Path, Path | None]] = []  # files moved in, and what each set aside
+    try:
+        for root, _dirs, files in os.walk(staging):
+            folder = dest / Path(root).relative_to(staging)
+            if not folder.is_dir():
+                folder.mkdir()
+                made.append(folder)
+            for name in files:
+                rendered, target = Path(root) / name, folder / name
+                backup = None
+                if target.is_symlink() or target.exists():
+                    if target.is_file() and filecmp.cmp(rendered, target, shallow=False):
+                        shutil.move(rendered, target)  # the same content: nothing to undo
+                        continue
+                    backup = target.with_name(target.name + ".orig")
+                    counter = 1
+                    while backup.is_symlink() or backup.exists():
+                        backup = target.with_name(f"{target.name}.orig{counter}")
+                        counter += 1
+                    target.rename(backup)
+                placed.append((target, backup))
+                # A move, or a copy where DEST is on another file system (a mount point).
+                shutil.move(rendered, target)
+    except OSError:
+        for target, backup in reversed(placed):
+            with contextlib.suppress(OSError):
+                if backup is None:
+                    target.unlink(missing_ok=True)
+                else:
+                    os.replace(backup, target)
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+    return [backup for _target, backup in placed if backup is not None]
 
 
 def _record_portable_source(project: Path, source: TemplateSource) -> None:
@@ -147,8 +191,13 @@ def render(
     dest = dest.expanduser().resolve()
     check_destination(dest, force=force)
     missing_parents = [p for p in reversed(dest.parents) if not p.exists()]
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.stackpick-", dir=dest.parent))
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        # Named apart from DEST: a DEST name as long as the system allows still fits.
+        staging = Path(tempfile.mkdtemp(prefix=".stackpick-", dir=dest.parent))
+    except OSError as error:
+        _remove_empty(missing_parents)
+        raise UsageError(f"cannot create {dest}: {error.strerror or error}") from None
     umask = os.umask(0)
     os.umask(umask)
     staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; the project should not be
@@ -172,12 +221,12 @@ def render(
             )
         _record_portable_source(staging, source)
         with signals_deferred():
-            if not dest.exists() or not any(dest.iterdir()):
-                if dest.exists():
-                    dest.rmdir()
+            if not dest.exists():
                 staging.rename(dest)
                 moved = True
                 return RenderResult(dest=dest)
+            # An existing folder, empty or not (--force), stays the same folder: its owner,
+            # mode and mount, and the shell sitting in it (`stackpick new .`).
             backups = _merge_into(staging, dest)
             return RenderResult(dest=dest, backups=backups)
     except (CopierAnswersInterrupt, KeyboardInterrupt) as error:
@@ -191,6 +240,11 @@ def render(
     finally:
         if not moved:
             shutil.rmtree(staging, ignore_errors=True)
-            for parent in reversed(missing_parents):
-                with contextlib.suppress(OSError):
-                    parent.rmdir()
+            _remove_empty(missing_parents)
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove the folders that `render` created for DEST (given outermost first), if empty."""
+    for folder in reversed(folders):
+        with contextlib.suppress(OSError):
+            folder.rmdir()

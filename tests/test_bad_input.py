@@ -171,3 +171,155 @@ def test_ctrl_c_while_files_move_into_place_is_held_until_done(tmp_path: Path) -
         [sys.executable, "-c", HOLD_CTRL_C, str(tmp_path)], capture_output=True, text=True
     )
     assert proc.returncode == 0, proc.stderr
+
+
+def tree(root: Path) -> dict[str, object]:
+    """Every path under `root` with its content (files), its target (links) or None (folders)."""
+    found: dict[str, object] = {}
+    for path in sorted(root.rglob("*")):
+        name = str(path.relative_to(root))
+        if path.is_symlink():
+            found[name] = ("link", str(path.readlink()))
+        elif path.is_file():
+            found[name] = path.read_bytes()
+        else:
+            found[name] = None
+    return found
+
+
+def fake_render(files: dict[str, str]) -> object:
+    """A stand-in for copier.run_copy that writes `files` into the destination it is given."""
+
+    def run_copy(src: str, dst: Path, **_: object) -> None:
+        for name, text in files.items():
+            Path(dst, name).parent.mkdir(parents=True, exist_ok=True)
+            Path(dst, name).write_text(text)
+
+    return run_copy
+
+
+def test_force_into_a_folder_with_a_file_in_the_projects_way_moves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import copier
+
+    rendered = {"README.md": "new\n", "a.txt": "a\n", "config/settings.py": "X = 1\n"}
+    monkeypatch.setattr(copier, "run_copy", fake_render(rendered))
+    dest = tmp_path / "busy"
+    dest.mkdir()
+    (dest / "README.md").write_text("mine\n")
+    (dest / "config").write_text("a file where the project has a folder\n")
+    before = tree(dest)
+    result = runner.invoke(app, ["new", str(dest), "--defaults", "--force"])
+    assert_refused(result.exit_code, result.stderr, "config is a file where the project has")
+    assert tree(dest) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["busy"], "no staging folder remains"
+
+
+def test_a_move_that_fails_midway_is_undone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import copier
+
+    from generator import render
+
+    rendered = {"README.md": "new\n", "a.txt": "a\n", "same.txt": "same\n", "pkg/b.py": "B\n"}
+    monkeypatch.setattr(copier, "run_copy", fake_render(rendered))
+    moves: list[object] = []
+    real_move = render.shutil.move
+
+    def move_then_fail(src: Path, dst: Path) -> object:
+        moves.append(dst)
+        if len(moves) == len(rendered):  # the last file
+            raise OSError(28, "No space left on device")
+        return real_move(src, dst)
+
+    monkeypatch.setattr(render.shutil, "move", move_then_fail)
+    dest = tmp_path / "busy"
+    dest.mkdir()
+    (dest / "README.md").write_text("mine\n")
+    (dest / "same.txt").write_text("same\n")
+    before = tree(dest)
+    result = runner.invoke(app, ["new", str(dest), "--defaults", "--force"])
+    assert result.exit_code == 1, result.stderr
+    assert result.stderr.startswith("stackpick: error: could not write the project: ")
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert tree(dest) == before, "the README is back, no *.orig, no new file or folder"
+    assert [p.name for p in tmp_path.iterdir()] == ["busy"]
+
+
+def test_an_empty_destination_stays_the_same_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import copier
+
+    monkeypatch.setattr(copier, "run_copy", fake_render({"README.md": "new\n", "pkg/a.py": ""}))
+    dest = tmp_path / "empty"
+    dest.mkdir()
+    dest.chmod(0o2770)
+    before = dest.stat()
+    monkeypatch.chdir(dest)  # `stackpick new .` from inside it
+    result = runner.invoke(app, ["new", ".", "--defaults"])
+    assert result.exit_code == 0, result.stderr
+    after = dest.stat()
+    assert (after.st_ino, after.st_mode) == (before.st_ino, before.st_mode)
+    assert sorted(tree(dest)) == ["README.md", "pkg", "pkg/a.py"]
+    assert [p.name for p in tmp_path.iterdir()] == ["empty"]
+
+
+@pytest.mark.parametrize("where", ["a-file/project", "/proc/stackpick-project"])
+def test_a_destination_that_cannot_be_created_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    (tmp_path / "a-file").write_text("a file, not a folder\n")
+    monkeypatch.chdir(tmp_path)
+    before = tree(tmp_path)
+    result = runner.invoke(app, ["new", where, "--defaults"])
+    assert_refused(result.exit_code, result.stderr, "cannot create")
+    assert tree(tmp_path) == before
+
+
+def test_the_longest_folder_name_the_system_allows_is_a_destination(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import copier
+
+    monkeypatch.setattr(copier, "run_copy", fake_render({"README.md": "new\n"}))
+    dest = tmp_path / ("d" * 255)
+    result = runner.invoke(app, ["new", str(dest), "--defaults"])
+    assert result.exit_code == 0, result.stderr
+    assert (dest / "README.md").read_text() == "new\n"
+
+
+def test_a_closed_stdin_is_no_terminal(tmp_path: Path) -> None:
+    stackpick = Path(sys.executable).with_name("stackpick")
+    proc = subprocess.run(
+        ["sh", "-c", 'exec <&-; exec "$0" new "$1"', str(stackpick), str(tmp_path / "p")],
+        capture_output=True,
+        text=True,
+    )
+    assert_refused(proc.returncode, proc.stderr, "no terminal")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_update_refuses_an_answers_file_that_is_not_yaml(tmp_path: Path) -> None:
+    from generator.answers import ANSWERS_FILE
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / ANSWERS_FILE).write_text("_src_path: x\nadmin: [unclosed\n")
+    git = ["git", "-C", str(project), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "broken"], check=True)
+    rev_parse = [*git, "rev-parse", "HEAD"]
+    head = subprocess.run(rev_parse, capture_output=True, text=True).stdout
+    before = tree(project)
+    result = runner.invoke(app, ["update", str(project), "--defaults"])
+    assert_refused(result.exit_code, result.stderr, "is not valid YAML (line")
+    # The work tree and the history (git may refresh its index's file times).
+    after = tree(project)
+    assert {k: v for k, v in after.items() if not k.startswith(".git")} == {
+        k: v for k, v in before.items() if not k.startswith(".git")
+    }
+    assert subprocess.run(rev_parse, capture_output=True, text=True).stdout == head
