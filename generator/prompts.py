@@ -32,7 +32,10 @@ def _message(text: str) -> str:
 
 
 def _ask(prompt: questionary.Question) -> Any:
-    answer = prompt.unsafe_ask()  # raises KeyboardInterrupt on Ctrl-C
+    try:
+        answer = prompt.unsafe_ask()  # raises KeyboardInterrupt on Ctrl-C
+    except EOFError:  # Ctrl-D
+        raise Aborted("interrupted: nothing was written") from None
     if answer is None:
         raise Aborted("interrupted: nothing was written")
     return answer

@@ -184,7 +184,7 @@ def render(
 ) -> RenderResult:
     """Render the template into `dest`, asking copier's remaining questions when interactive."""
     import copier  # imported here: it costs a third of a second
-    from copier.errors import CopierAnswersInterrupt, CopierError
+    from copier.errors import CopierAnswersInterrupt, CopierError, InteractiveSessionError
 
     from generator.git_index import untracked_destination
 
@@ -230,6 +230,8 @@ def render(
             backups = _merge_into(staging, dest)
             return RenderResult(dest=dest, backups=backups)
     except (CopierAnswersInterrupt, KeyboardInterrupt) as error:
+        raise Aborted("interrupted: nothing was written") from error
+    except InteractiveSessionError as error:  # Ctrl-D at one of copier's questions
         raise Aborted("interrupted: nothing was written") from error
     except (ValueError, TypeError, CopierError) as error:
         raise UsageError(_one_line(error)) from error

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ def copier_errors() -> Iterator[None]:
     except (CopierAnswersInterrupt, KeyboardInterrupt) as error:
         raise Aborted("update interrupted; the project was not changed") from error
     except InteractiveSessionError as error:
+        if sys.stdin is not None and sys.stdin.isatty():  # Ctrl-D at one of its questions
+            raise Aborted("update interrupted; the project was not changed") from error
         raise UpdateRefused(
             "the new template version asks a new question and there is no terminal to ask "
             "it on: pass --defaults, or answer it with --data KEY=VALUE"

@@ -13,10 +13,38 @@ import yaml
 from generator import matrix
 
 UP, DOWN, ENTER, CTRL_C, CLEAR_LINE = "\x1b[A", "\x1b[B", "\r", "\x03", "\x15"
+CTRL_D = "\x04"  # end of input, on an empty line
 STACKPICK = [sys.executable, "-m", "generator"]
 
 
 #: copier's mark before each question; stackpick's own prompts use it too.
+#: Every decision and the framework, so that copier asks the first question left.
+ALL_DECIDED = (
+    "--admin", "--no-async-io", "--no-realtime", "--auth", "both", "--frontend", "server",
+    "--team", "django", "--framework", "django",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("at", ["admin UI", "project's human-readable name"])
+def test_ctrl_d_at_a_prompt_is_an_interruption(tmp_path: Path, at: str) -> None:
+    dest = tmp_path / "p"
+    if at == "admin UI":  # stackpick's own question
+        child = spawn("new", str(dest))
+        ask(child, "Start from a preset")
+        child.send(ENTER)
+        ask(child, at)
+    else:  # one of copier's
+        child = spawn("new", str(dest), *ALL_DECIDED)
+        ask(child, at)
+        child.send(CLEAR_LINE)
+    child.send(CTRL_D)
+    child.expect("stackpick: error: interrupted: nothing was written")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert list(tmp_path.iterdir()) == []
+
+
 QMARK = "🎤"
 
 
