@@ -40,7 +40,6 @@ BAD_ANSWERS: list[tuple[str, list[str], str]] = [
     ("slug-too-long", ["-d", "project_slug=" + "a" * 65], "project_slug"),
     ("slug-path-escape", ["-d", "project_slug=../../evil"], "project_slug"),
     ("slug-absolute-path", ["-d", "project_slug=/etc/evil"], "project_slug"),
-    ("name-derives-bad-slug", ["-d", "project_name=Test"], "project_slug"),
     ("name-empty", ["-d", "project_name=   "], "project_name"),
     ("name-jinja", ["-d", "project_name={{ 7 * 7 }}"], "project_name"),
     ("name-jinja-statement", ["-d", "project_name={% include '/etc/passwd' %}"], "project_name"),
@@ -323,3 +322,21 @@ def test_update_refuses_an_answers_file_that_is_not_yaml(tmp_path: Path) -> None
         k: v for k, v in before.items() if not k.startswith(".git")
     }
     assert subprocess.run(rev_parse, capture_output=True, text=True).stdout == head
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [("Test", "test_project"), ("Class", "class_project"), ("123", "my_project")],
+)
+def test_a_name_whose_package_name_would_be_refused_gets_a_valid_one(
+    tmp_path: Path, name: str, slug: str
+) -> None:
+    from generator.answers import ANSWERS_FILE
+    from generator.questions import read_yaml
+
+    dest = tmp_path / "project"
+    args = ["new", str(dest), "--defaults", "--framework", "fastapi", "-d", f"project_name={name}"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    assert read_yaml((dest / ANSWERS_FILE).read_bytes())["project_slug"] == slug
+    assert (dest / slug / "__init__.py").is_file()

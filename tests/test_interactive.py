@@ -45,6 +45,20 @@ def test_ctrl_d_at_a_prompt_is_an_interruption(tmp_path: Path, at: str) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_name_whose_package_name_would_be_refused_is_offered_a_valid_one(
+    tmp_path: Path,
+) -> None:
+    child = spawn("new", str(tmp_path / "p"), *ALL_DECIDED)
+    ask(child, "human-readable name")
+    child.send(CLEAR_LINE + "Class" + ENTER)  # "class" is a keyword: copier would stop
+    ask(child, "Python package name")
+    child.expect("class_project")
+    child.send(CTRL_C)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+
+
 QMARK = "🎤"
 
 
