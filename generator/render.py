@@ -185,6 +185,7 @@ def render(
     """Render the template into `dest`, asking copier's remaining questions when interactive."""
     import copier  # imported here: it costs a third of a second
     from copier.errors import CopierAnswersInterrupt, CopierError, InteractiveSessionError
+    from plumbum import ProcessExecutionError
 
     from generator.git_index import untracked_destination
 
@@ -237,8 +238,13 @@ def render(
         raise UsageError(_one_line(error)) from error
     except StackpickError:
         raise
+    except ProcessExecutionError as error:  # git, fetching the template
+        said = [line for line in str(error.stderr or "").splitlines() if line.strip()]
+        fatal = [line for line in said if line.startswith("fatal:")]
+        reason = (fatal or said or [f"git exited with {error.retcode}"])[0]
+        raise StackpickError(f"could not fetch the template {source.src_path}: {reason}") from None
     except OSError as error:
-        raise StackpickError(f"could not write the project: {error}") from error
+        raise StackpickError(f"could not write the project: {_one_line(error)}") from error
     finally:
         if not moved:
             shutil.rmtree(staging, ignore_errors=True)

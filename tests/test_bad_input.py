@@ -340,3 +340,14 @@ def test_a_name_whose_package_name_would_be_refused_gets_a_valid_one(
     assert result.exit_code == 0, result.stderr
     assert read_yaml((dest / ANSWERS_FILE).read_bytes())["project_slug"] == slug
     assert (dest / slug / "__init__.py").is_file()
+
+
+def test_a_template_that_cannot_be_fetched_is_one_line(tmp_path: Path) -> None:
+    missing = (tmp_path / "no-such-template.git").as_uri()
+    result = runner.invoke(app, ["new", str(tmp_path / "p"), "--defaults", "--template", missing])
+    assert result.exit_code == 1, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"stackpick: error: could not fetch the template {missing}: fatal: "
+        f"'{tmp_path / 'no-such-template.git'}' does not appear to be a git repository"
+    ]
+    assert list(tmp_path.iterdir()) == []
