@@ -33,6 +33,8 @@ def create_project(
     answers.update(recorded)
     result = matrix.recommend(decided)
     echo(format_recommendation(result, chosen))
+    if (framework := answers.get("framework", result.framework)) != result.framework:
+        echo(f"Rendering {framework}, as asked (not the recommended {result.framework}).")
     if not interactive:
         answers.setdefault("framework", result.framework)
     rendered = render.render(

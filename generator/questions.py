@@ -121,17 +121,22 @@ def load(root: Path | None = None) -> dict[str, Question]:
     return questions
 
 
-def parse_data(pairs: list[str], questions: dict[str, Question]) -> dict[str, Any]:
-    """Parse `--data KEY=VALUE` pairs into typed answers, refusing unknown or hidden keys."""
+def parse_data(
+    pairs: list[str], questions: dict[str, Question], *, flag: str = "--data"
+) -> dict[str, Any]:
+    """Parse `--data KEY=VALUE` pairs into typed answers, refusing unknown or hidden keys.
+
+    `flag` names the option the pairs came from in the errors (`verify --only`).
+    """
     answers: dict[str, Any] = {}
     for pair in pairs:
         key, sep, raw = pair.partition("=")
         key = key.strip()
         if not sep:
-            raise UsageError(f"--data {pair!r}: expected KEY=VALUE")
+            raise UsageError(f"{flag} {pair!r}: expected KEY=VALUE")
         question = questions.get(key)
         if question is None or question.hidden:
             known = ", ".join(k for k, q in questions.items() if not q.hidden)
-            raise UsageError(f"--data {key}: no such question (known: {known})")
+            raise UsageError(f"{flag} {key}: no such question (known: {known})")
         answers[key] = question.cast(raw)
     return answers

@@ -158,7 +158,7 @@ def verify(
             message = f"--template {template or src}: unreadable copier.yml: {first}"
             raise UsageError(message) from None
         values = combos.answer_values(asked)
-        fixed = questions.parse_data(only or [], asked)
+        fixed = questions.parse_data(only or [], asked, flag="--only")
         values.update({key: (value,) for key, value in fixed.items()})
         results, walls = [], {}
         valid = combos.constraints(src, values)

@@ -259,6 +259,7 @@ def test_new_defaults_renders_and_records_the_decision(tmp_path: Path) -> None:
     assert Path(answers["_src_path"]).is_absolute()
     assert answers["_commit"]
     assert "stackpick recommends: hybrid" in out
+    assert "as asked" not in out
     assert f"Created {dest}" in out
     readme = (dest / "README.md").read_text()
     # What a developer needs first; the decision record, whole, at the end.
@@ -275,10 +276,11 @@ def test_new_defaults_renders_and_records_the_decision(tmp_path: Path) -> None:
 
 def test_new_framework_flag_overrides_the_recommendation(tmp_path: Path) -> None:
     dest = tmp_path / "svc"
-    code, _, err = invoke(
+    code, out, err = invoke(
         "new", str(dest), "--defaults", "--no-admin", "--frontend", "none", "--framework", "django"
     )
     assert code == 0, err
+    assert "Rendering django, as asked (not the recommended fastapi)." in out
     answers = yaml.safe_load((dest / ".copier-answers.yml").read_text())
     assert answers["framework"] == "django"
     assert "recommended **FastAPI**" in (dest / "README.md").read_text().replace("\n", " ")

@@ -151,7 +151,7 @@ def test_a_broken_file_in_a_fork_is_caught_and_named(tmp_path: Path) -> None:
         (["--template", "/nonexistent/template"], "no such directory"),
         (["--template", "file:///nonexistent/repo"], "does not appear to be a git repository"),
         (["--jobs", "0"], "--jobs"),
-        (["--only", "colour=blue"], "colour"),
+        (["--only", "colour=blue"], "--only colour: no such question"),
         (["--only", "framework=flask"], "framework"),
     ],
 )
