@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -30,6 +31,22 @@ def copier_errors() -> Iterator[None]:
         ) from error
     except (UserMessageError, ValueError) as error:
         raise UpdateRefused(str(error).strip().splitlines()[0]) from error
+
+
+@contextlib.contextmanager
+def notes_once() -> Iterator[None]:
+    """Show each line copier prints to stderr once, when the block ends.
+
+    copier prints some notes itself, once for each of an update's renders: "No git tags
+    found in template; using HEAD as ref" three times.
+    """
+    said = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(said):
+            yield
+    finally:
+        for line in dict.fromkeys(said.getvalue().splitlines()):
+            print(line, file=sys.stderr)
 
 
 def render_old(answers: Mapping[str, Any], src_path: str, dest: Path) -> None:
@@ -69,7 +86,7 @@ def run_update(
     import copier
 
     try:
-        with copier_errors():
+        with copier_errors(), notes_once():
             copier.run_update(
                 clone,
                 data=dict(data),
