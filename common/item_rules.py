@@ -5,7 +5,8 @@ and fuzzers can trust the document:
 
 - `name`: a string of 1 to 200 characters, not all whitespace, stored trimmed;
 - `description`: a string of at most 2000 characters;
-- neither holds the NUL character, which PostgreSQL's text cannot store;
+- neither holds the NUL character, which PostgreSQL's text cannot store, nor half of a
+  UTF-16 surrogate pair alone (JSON's `\\ud800`), which no database driver can encode;
 - `price`: 0 to 99999999.99 with at most two decimals, as a JSON number or as a string of
   digits (`"19.9"`, `"19.90"`);
 - `in_stock`: a JSON boolean (never `"true"` or `1`).
@@ -26,6 +27,8 @@ SPACES = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufe
 NO_NUL_PATTERN = r"^[^\x00]*$"
 # No NUL anywhere, and somewhere in the name a character that is not whitespace.
 NAME_PATTERN = rf"^[^\x00]*[^{SPACES}\x00][^\x00]*$"
+# A JSON string may escape half of a surrogate pair alone; it is not text (Python keeps it).
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _STRIPPED = SPACES.replace("\u2000-\u200a", "".join(map(chr, range(0x2000, 0x200B))))
 
 NAME_SCHEMA: dict[str, Any] = {
@@ -53,12 +56,18 @@ def check_name(value: Any) -> str:
         raise ValueError("must be a string")
     if len(value) > 200:
         raise ValueError("must be at most 200 characters")
-    if "\x00" in value:
-        raise ValueError("must not contain the NUL character")
+    _check_text(value)
     name = value.strip(_STRIPPED)
     if not name:
         raise ValueError("must have a character that is not whitespace")
     return name
+
+
+def _check_text(value: str) -> None:
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character")
+    if _SURROGATE.search(value):
+        raise ValueError("must not contain half of a UTF-16 surrogate pair")
 
 
 def parse_price(value: Any) -> Decimal:
@@ -83,6 +92,5 @@ def check_description(value: Any) -> str:
         raise ValueError("must be a string")
     if len(value) > 2000:
         raise ValueError("must be at most 2000 characters")
-    if "\x00" in value:
-        raise ValueError("must not contain the NUL character")
+    _check_text(value)
     return value

@@ -374,14 +374,32 @@ def test_a_weak_secret_key_refuses_to_start(
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_a_strong_key_is_read_as_written(served: ServedFactory, framework: str) -> None:
+    project = served(framework, "sqlite")
+    # Django's key alphabet has "$", which django-environ takes for a variable's name.
+    key = "$x2k9!m@q7(w-=+r^t&e*y#u8i0o1p2a3s4d5f6g7h8j9k0l1z"
+    slug = project.answers["project_slug"]
+    if framework == "fastapi":
+        code = f"from {slug}.config import settings; print(settings.SECRET_KEY)"
+    else:
+        code = "import django; django.setup(); from django.conf import settings; "
+        code += "print(settings.SECRET_KEY)"
+    env = {**project.env, "DEBUG": "false", "SECRET_KEY": key}
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    printed = run(["uv", "run", "--no-sync", "python", "-c", code], project.project, **env)
+    assert printed.stdout.strip() == key
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_large_and_deeply_nested_bodies(served: ServedFactory, framework: str) -> None:
     project = served(framework, "sqlite")
     server = project.server
     headers = {"Content-Type": "application/json", **project.bearer}
     large = json.dumps({"name": "x", "price": "1", "description": "d" * (5 * 1024 * 1024)})
-    status, _, body = server.request("POST", "/api/items", large.encode(), headers)
+    status, answered, body = server.request("POST", "/api/items", large.encode(), headers)
     assert status == 413, body
     assert "detail" in body
+    assert header_problems(answered, html=False) == []
 
     for nested in ("[" * 100_000 + "]" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000):
         status, _, body = server.request("POST", "/api/items", nested.encode(), headers)
@@ -389,6 +407,30 @@ def test_large_and_deeply_nested_bodies(served: ServedFactory, framework: str) -
         assert "detail" in body
     # The server is still well.
     assert server.request("GET", "/api/health")[0] == 200
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_odd_input_is_a_4xx_with_the_baselines_headers(
+    served: ServedFactory, framework: str
+) -> None:
+    project = served(framework, "sqlite")
+    server = project.server
+    headers = {"Content-Type": "application/json", **project.bearer}
+    # Half of a UTF-16 surrogate pair, escaped in JSON, is no text a database can store.
+    for lone in (
+        b'{"name": "\\ud800", "price": "1"}',
+        b'{"name": "L", "price": "1", "description": "x\\udfff"}',
+    ):
+        status, _, body = server.request("POST", "/api/items", lone, headers)
+        assert status in (400, 422), (lone, status, body)
+        assert "detail" in body
+    # Only ASCII digits are numbers: not U+0665, the Arabic-Indic five.
+    assert server.request("GET", "/api/items?limit=%D9%A5")[0] == 422
+    assert server.request("OPTIONS", "/api/docs")[0] < 500
+    # The host check's refusal carries the baseline's headers too.
+    status, answered, _ = server.request("GET", "/api/health", headers={"Host": "evil.example"})
+    assert status == 400
+    assert header_problems(answered, html=False) == []
 
 
 #: Run inside a project (`python -c WS_LIMITS PORT CAP`): a Host not allowed is refused, and

@@ -1,5 +1,6 @@
 """Limit/offset pagination as the API contract describes it."""
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,11 +11,20 @@ from rest_framework import serializers
 MAX_OFFSET = 2**63 - 1
 
 
+class DigitsField(serializers.IntegerField):
+    """An integer in ASCII digits: DRF's would also take "5.0", " 5" or other scripts' digits."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if not (isinstance(data, int) or re.fullmatch(r"-?[0-9]+", str(data))):
+            self.fail("invalid")
+        return int(super().to_internal_value(data))
+
+
 class PageQuerySerializer(serializers.Serializer):
     """`?limit=&offset=`: limit 1 to 100 (default 20), offset 0 or more (default 0)."""
 
-    limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
-    offset = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET, default=0)
+    limit = DigitsField(min_value=1, max_value=100, default=20)
+    offset = DigitsField(min_value=0, max_value=MAX_OFFSET, default=0)
 
 
 @dataclass(frozen=True)

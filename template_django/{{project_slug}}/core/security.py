@@ -25,18 +25,24 @@ class SecurityBaselineMiddleware:
         length = request.META.get("CONTENT_LENGTH") or ""
         limit: int = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if length.isdigit() and int(length) > limit:
-            detail = f"The request body is larger than {limit} bytes."
-            if int(length) <= DRAIN_BYTES:
-                # Read and drop it: a client still sending sees the 413, not a reset.
-                while request.read(64 * 1024):
-                    pass
-            if request.path.startswith("/api/"):
-                return JsonResponse({"detail": detail}, status=413)
-            return HttpResponse(detail, status=413, content_type="text/plain")
-        response = self.get_response(request)
-        # Static files (WhiteNoise answers before XFrameOptionsMiddleware) refuse framing too.
+            response = self._too_large(request, int(length), limit)
+        else:
+            response = self.get_response(request)
+        # Static files (WhiteNoise answers before XFrameOptionsMiddleware) and the 413 above
+        # refuse framing too.
         response.headers.setdefault("X-Frame-Options", "DENY")
         is_html = response.get("Content-Type", "").startswith("text/html")
         if is_html and not response.streaming and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = content_security_policy(response.content)
         return response
+
+    @staticmethod
+    def _too_large(request: HttpRequest, length: int, limit: int) -> HttpResponse:
+        detail = f"The request body is larger than {limit} bytes."
+        if length <= DRAIN_BYTES:
+            # Read and drop it: a client still sending sees the 413, not a reset.
+            while request.read(64 * 1024):
+                pass
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": detail}, status=413)
+        return HttpResponse(detail, status=413, content_type="text/plain")
