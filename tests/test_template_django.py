@@ -255,6 +255,10 @@ def _follow_the_readme(project: Path, tmp_path: Path, env: dict[str, str]) -> No
     (project / ".env").write_text((project / ".env.example").read_text())
     try:
         run([*MANAGE, "migrate"], project, **env)
+        # Development (DEBUG=true): each of Django's log messages is printed once.
+        warn = "import logging; logging.getLogger('django.request').warning('said once')"
+        said = run([*MANAGE, "shell", "-c", warn], project, **env)
+        assert said.stderr.count("said once") == 1, said.stderr
         run(
             [*MANAGE, "createsuperuser", "--noinput", "--username", "admin", "--email", "a@b.org"],
             project,

@@ -304,7 +304,9 @@ def _serve_from_procfile(
     assert ("worker" in commands) == (answers["background_tasks"] == "celery")
     # Production settings: no .env DEBUG, the database of the services (or the project's SQLite).
     prod = {"DEBUG": "false", **env}
-    run(["uv", "run", "sh", "-c", commands["release"]], project, **prod)
+    release = run(["uv", "run", "sh", "-c", commands["release"]], project, **prod)
+    # alembic.ini's logging: each migration is announced.
+    assert "Running upgrade  -> 0001" in release.stderr, release.stderr
     check = run(["uv", "run", "alembic", "check"], project, **prod)
     assert "No new upgrade operations detected" in check.stdout + check.stderr
     if answers["auth"] != "none" or answers["admin"]:
