@@ -18,47 +18,6 @@ STACKPICK = [sys.executable, "-m", "generator"]
 
 
 #: copier's mark before each question; stackpick's own prompts use it too.
-#: Every decision and the framework, so that copier asks the first question left.
-ALL_DECIDED = (
-    "--admin", "--no-async-io", "--no-realtime", "--auth", "both", "--frontend", "server",
-    "--team", "django", "--framework", "django",
-)  # fmt: skip
-
-
-@pytest.mark.parametrize("at", ["admin UI", "project's human-readable name"])
-def test_ctrl_d_at_a_prompt_is_an_interruption(tmp_path: Path, at: str) -> None:
-    dest = tmp_path / "p"
-    if at == "admin UI":  # stackpick's own question
-        child = spawn("new", str(dest))
-        ask(child, "Start from a preset")
-        child.send(ENTER)
-        ask(child, at)
-    else:  # one of copier's
-        child = spawn("new", str(dest), *ALL_DECIDED)
-        ask(child, at)
-        child.send(CLEAR_LINE)
-    child.send(CTRL_D)
-    child.expect("stackpick: error: interrupted: nothing was written")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 130
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_a_name_whose_package_name_would_be_refused_is_offered_a_valid_one(
-    tmp_path: Path,
-) -> None:
-    child = spawn("new", str(tmp_path / "p"), *ALL_DECIDED)
-    ask(child, "human-readable name")
-    child.send(CLEAR_LINE + "Class" + ENTER)  # "class" is a keyword: copier would stop
-    ask(child, "Python package name")
-    child.expect("class_project")
-    child.send(CTRL_C)
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 130
-
-
 QMARK = "🎤"
 
 
@@ -92,6 +51,50 @@ def take_the_defaults(child: pexpect.spawn) -> None:
 def answer_text(child: pexpect.spawn, prompt: str, value: str) -> None:
     child.expect(prompt)
     child.send(CLEAR_LINE + value + ENTER)
+
+
+def ended_by_interruption(child: pexpect.spawn) -> None:
+    """Wait for the command to end, and check it ended as an interruption does (exit 130)."""
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+
+
+#: Every decision and the framework, so that copier asks the first question left.
+ALL_DECIDED = (
+    "--admin", "--no-async-io", "--no-realtime", "--auth", "both", "--frontend", "server",
+    "--team", "django", "--framework", "django",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("at", ["admin UI", "project's human-readable name"])
+def test_ctrl_d_at_a_prompt_is_an_interruption(tmp_path: Path, at: str) -> None:
+    dest = tmp_path / "p"
+    if at == "admin UI":  # stackpick's own question
+        child = spawn("new", str(dest))
+        ask(child, "Start from a preset")
+        child.send(ENTER)
+        ask(child, at)
+    else:  # one of copier's
+        child = spawn("new", str(dest), *ALL_DECIDED)
+        ask(child, at)
+        child.send(CLEAR_LINE)
+    child.send(CTRL_D)
+    child.expect("stackpick: error: interrupted: nothing was written")
+    ended_by_interruption(child)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_name_whose_package_name_would_be_refused_is_offered_a_valid_one(
+    tmp_path: Path,
+) -> None:
+    child = spawn("new", str(tmp_path / "p"), *ALL_DECIDED)
+    ask(child, "human-readable name")
+    child.send(CLEAR_LINE + "Class" + ENTER)  # "class" is a keyword: copier would stop
+    ask(child, "Python package name")
+    child.expect("class_project")
+    child.send(CTRL_C)
+    ended_by_interruption(child)
 
 
 def test_new_asks_every_question_and_renders_the_answers(tmp_path: Path) -> None:
@@ -185,9 +188,7 @@ def test_flags_are_not_asked_again(tmp_path: Path) -> None:
     child.expect("stackpick recommends: fastapi")
     child.expect("Which framework")
     child.send(CTRL_C)
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 130
+    ended_by_interruption(child)
     assert not dest.exists()
     assert list(tmp_path.iterdir()) == []
 
@@ -209,9 +210,7 @@ def test_ctrl_c_at_a_decision_prompt_writes_nothing(tmp_path: Path, at: str) -> 
         child.expect(at)
     child.send(CTRL_C)
     child.expect("interrupted")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 130
+    ended_by_interruption(child)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -273,9 +272,7 @@ def test_preset_flag_on_a_terminal_asks_only_what_it_leaves_open(tmp_path: Path)
     child.expect("starting from the preset content-site")
     ask(child, r"Which framework\? \(stackpick recommends: django\)")
     child.send(CTRL_C)
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 130
+    ended_by_interruption(child)
     assert list(tmp_path.iterdir()) == []
 
 
