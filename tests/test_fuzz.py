@@ -11,6 +11,7 @@ frameworks, so that one generated client works against any of them.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -163,3 +164,28 @@ def test_every_framework_documents_the_contracts_names(
     item_create = document["components"]["schemas"]["ItemCreate"]["properties"]
     price = item_create["price"]["anyOf"]
     assert {choice["type"] for choice in price} == {"number", "string"}, framework
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_a_body_of_another_media_type_is_answered_as_documented(
+    served: ServedFactory, framework: str
+) -> None:
+    """Schemathesis sends only the documented media types; a client may send others."""
+    project = served(framework, "sqlite")
+    document = _document(project)
+    server = project.server
+    item = {"name": "Typed", "price": "1"}
+    _, _, created = server.json("POST", "/api/items", item, project.token)
+    bodies = {
+        # A JSON body where a form is taken, and text where JSON is.
+        ("post", "/api/auth/token", "/api/auth/token"): ("application/json", item),
+        ("post", "/api/items", "/api/items"): ("text/plain", item),
+        ("patch", "/api/items/{item_id}", f"/api/items/{created['id']}"): ("text/plain", item),
+    }
+    for (method, path, url), (media_type, body) in bodies.items():
+        headers = {"Content-Type": media_type, **project.bearer}
+        status, _, answer = server.request(method.upper(), url, json.dumps(body).encode(), headers)
+        documented = document["paths"][path][method]["responses"]
+        assert 400 <= status < 500, (method, path, status, answer)
+        assert str(status) in documented, (method, path, status, sorted(documented))
+        assert "detail" in answer, (method, path, answer)

@@ -433,6 +433,23 @@ def test_odd_input_is_a_4xx_with_the_baselines_headers(
     assert header_problems(answered, html=False) == []
 
 
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_a_bad_token_is_refused_on_every_endpoint(served: ServedFactory, framework: str) -> None:
+    server = served(framework, "sqlite").server
+    document = server.request("GET", "/api/openapi.json")[2]
+    paths = [
+        re.sub(r"\{\w+\}", "1", path)
+        for path, operations in document["paths"].items()
+        if "get" in operations
+    ]
+    assert "/api/items/1" in paths
+    tampered = {"Authorization": "Bearer not.a.token"}
+    for path in [*paths, "/api/openapi.json", "/api/docs"]:
+        status, headers, body = server.request("GET", path, headers=tampered)
+        assert (status, headers.get("www-authenticate")) == (401, "Bearer"), path
+        assert "detail" in body, path
+
+
 #: Run inside a project (`python -c WS_LIMITS PORT CAP`): a Host not allowed is refused, and
 #: one client address may hold CAP websockets at once, no more.
 WS_LIMITS = """

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, serializers
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -39,7 +40,20 @@ def validate(
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Django REST framework's handler, with invalid input turned into a 422."""
+    """Django REST framework's handler, with invalid input turned into a 422; always JSON.
+
+    The docs page renders HTML, but its errors (a bad bearer token's 401) are JSON, as every
+    other error of the API.
+    """
+    response = _error_response(exc, context)
+    request = context.get("request")
+    if response is not None and request is not None:
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = JSONRenderer.media_type
+    return response
+
+
+def _error_response(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, RecursionError):  # JSON nested deeper than the parser can follow
         exc = exceptions.ParseError("JSON parse error - nested too deeply")
     if isinstance(exc, exceptions.ParseError):
