@@ -49,6 +49,8 @@ OPERATIONS = {
     ("patch", "/api/items/{item_id}"): "items_update",
     ("delete", "/api/items/{item_id}"): "items_delete",
 }
+#: The operations anyone may call, with or without a token.
+ANONYMOUS = {"health", "auth_token", "items_list", "items_read"}
 SCHEMAS = {
     "Item",
     "ItemCreate",
@@ -156,6 +158,12 @@ def test_every_framework_documents_the_contracts_names(
             if code not in ("422", "503"):
                 assert refs == {"Error"}, (framework, method, path, code)
         assert "401" in responses, (framework, method, path)
+        # A token is optional where anyone may call; every scheme named is declared.
+        security = operation["security"]
+        assert {"OAuth2PasswordBearer": []} in security, (framework, method, path)
+        assert ({} in security) == (ids[(method, path)] in ANONYMOUS), (framework, method, path)
+        named = {scheme for requirement in security for scheme in requirement}
+        assert named <= set(document["components"]["securitySchemes"]), (framework, path)
     request = operations[("post", "/api/items")]["requestBody"]["content"]
     assert _refs(request) == {"ItemCreate"}, framework
     update = operations[("patch", "/api/items/{item_id}")]["requestBody"]["content"]
