@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -141,3 +142,33 @@ def test_render_is_clean(copie: Any, answers: dict[str, Any]) -> None:
         assert proc.returncode == 0, proc.stdout + proc.stderr
     empty = [p for p in project.rglob("*.py") if p.stat().st_size == 0 and p.name != "__init__.py"]
     assert not empty, f"empty modules: {empty}"
+
+
+#: Free text as people write it: quotes, a backslash, accents, CJK (two columns wide each),
+#: an emoji (beyond the Basic Multilingual Plane), padding, and lines past 100 columns.
+FREE_TEXT = {
+    "project_name": ('Zoë\'s "Café" \\ ' + "漢字 " * 40)[:100],
+    "description": "  An emoji 😀, a backslash \\ and " + "漢字 " * 40,
+    "author_name": 'Zoë 🎉 O\'Brien "Jr"',
+    "author_email": "zoe+dev@mail.example.co.uk",
+}
+
+
+@pytest.mark.parametrize("framework", ["django", "fastapi", "hybrid"])
+def test_free_text_answers_render_clean(copie: Any, framework: str) -> None:
+    """Names and descriptions land in valid TOML and lint-clean Python, whatever they hold.
+
+    The package sorts after `tests` (FastAPI's tests import from both).
+    """
+    everything = {"admin": True, "realtime": True, "auth": "both", "frontend": "server"}
+    answers = {**FREE_TEXT, **everything, "framework": framework, "project_slug": "todo"}
+    result = copie.copy(extra_answers=answers)
+    assert result.exit_code == 0, result.exception
+    project: Path = result.project_dir
+    metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    assert metadata["description"] == FREE_TEXT["description"]
+    assert metadata["authors"][0]["name"] == FREE_TEXT["author_name"]
+    assert (project / "README.md").read_text().startswith(f"# {FREE_TEXT['project_name']}\n")
+    for command in (["check", "--no-cache", "."], ["format", "--no-cache", "--check", "."]):
+        proc = subprocess.run([*RUFF, *command], cwd=project, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
