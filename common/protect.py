@@ -36,9 +36,10 @@ HEADERS = {
 class SecurityHeadersMiddleware:
     """Add the baseline's headers to every HTTP response (a header already set is kept)."""
 
-    def __init__(self, app: ASGIApp, *, hsts_seconds: Callable[[], int]) -> None:
+    def __init__(self, app: ASGIApp, *, hsts: Callable[[], str]) -> None:
+        """`hsts` gives Strict-Transport-Security's value for HTTPS answers ("": none)."""
         self.app = app
-        self.hsts_seconds = hsts_seconds
+        self.hsts = hsts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request on; add headers to its response."""
@@ -60,11 +61,9 @@ class SecurityHeadersMiddleware:
                 headers = MutableHeaders(scope=message)
                 for name, value in HEADERS.items():
                     headers.setdefault(name, value)
-                seconds = self.hsts_seconds()
-                if secure and seconds:
-                    headers.setdefault(
-                        "strict-transport-security", f"max-age={seconds}; includeSubDomains"
-                    )
+                hsts = self.hsts()
+                if secure and hsts:
+                    headers.setdefault("strict-transport-security", hsts)
                 if headers.get("content-type", "").startswith("text/html"):
                     held = message  # The policy depends on the page: wait for its body.
                     return

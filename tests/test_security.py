@@ -256,6 +256,7 @@ def test_security_headers_on_pages_api_and_admin(served: ServedFactory, framewor
         static.group(1): False,
     }
     problems = {}
+    policies = {}
     for path, html in checked.items():
         answer = browser.request("GET", path)
         assert answer.status in (200, 302, 404), (path, answer.status)
@@ -265,7 +266,10 @@ def test_security_headers_on_pages_api_and_admin(served: ServedFactory, framewor
         found += [f"{name} sent twice" for name in sorted(answer.repeated)]
         if found:
             problems[path] = found
+        policies[path] = answer.headers.get("strict-transport-security")
     assert not problems, problems
+    # One site, one HSTS policy: the API's and the pages' alike.
+    assert len(set(policies.values())) == 1, policies
 
     # HSTS only over HTTPS: plain HTTP (no X-Forwarded-Proto from the proxy) gets none.
     connection = http.client.HTTPConnection("127.0.0.1", project.server.port, timeout=30)

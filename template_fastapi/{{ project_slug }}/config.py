@@ -5,9 +5,10 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import ValidationError, field_validator, model_validator
+from pydantic import PositiveInt, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # The value .env.example shows: never accepted as a real key.
@@ -28,7 +29,7 @@ class Settings(BaseSettings):
     # With the database down, a request waits at most this long for a connection (503 then).
     DATABASE_POOL_TIMEOUT: float = 1.0
     # PostgreSQL connections each worker process opens at most, and keeps open.
-    DATABASE_POOL_SIZE: int = 10
+    DATABASE_POOL_SIZE: PositiveInt = 10
     DATABASE_CONNECT_TIMEOUT: float = 1.5
     ALLOWED_HOSTS: Annotated[list[str], NoDecode] = ["localhost", "127.0.0.1"]
     # Unset: plain HTTP is redirected to HTTPS unless DEBUG (GET /api/health never is).
@@ -59,25 +60,40 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def sqlite_or_postgresql(cls, value: str) -> str:
+        """A database the service runs on: SQLite or PostgreSQL."""
+        try:
+            drivername = make_url(value).drivername
+        except ArgumentError:
+            drivername = ""
+        if drivername not in ("sqlite", "postgresql", "postgres"):
+            raise ValueError("must be sqlite:///path or postgresql://user:password@host:port/name")
+        return value
+
     @model_validator(mode="after")
     def require_secret_key(self) -> "Settings":
-        """Refuse to run without a strong secret key, except in debug (a throwaway key then)."""
+        """Refuse to run without a strong secret key or any allowed host, except in debug."""
         weak = self.SECRET_KEY in ("", PLACEHOLDER_SECRET_KEY)
         if not self.DEBUG and (weak or len(self.SECRET_KEY) < MIN_SECRET_KEY_LENGTH):
             raise ValueError(
                 f"SECRET_KEY is unset, the placeholder or shorter than {MIN_SECRET_KEY_LENGTH}"
                 " characters while DEBUG is false: set a strong key or put it in .env"
             )
+        if not self.DEBUG and not self.ALLOWED_HOSTS:
+            raise ValueError("ALLOWED_HOSTS is empty: every request would be refused")
         if weak:
             self.SECRET_KEY = secrets.token_urlsafe(50)
         return self
 
     @property
-    def hsts_seconds(self) -> int:
-        """Strict-Transport-Security's max-age over HTTPS (0: no header)."""
-        if self.SECURE_HSTS_SECONDS is None:
-            return 0 if self.DEBUG else 60
-        return self.SECURE_HSTS_SECONDS
+    def hsts(self) -> str:
+        """Strict-Transport-Security's value over HTTPS ("": no header)."""
+        seconds = self.SECURE_HSTS_SECONDS
+        if seconds is None:
+            seconds = 0 if self.DEBUG else 60
+        return f"max-age={seconds}; includeSubDomains" if seconds else ""
 
     @property
     def ssl_redirect(self) -> bool:
@@ -113,7 +129,12 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        messages = (str(error["msg"]).removeprefix("Value error, ") for error in exc.errors())
+        messages = []
+        for error in exc.errors():
+            message = str(error["msg"]).removeprefix("Value error, ")
+            # The variable's name, except for the checks of several (SECRET_KEY's own text).
+            name = ".".join(str(part) for part in error["loc"])
+            messages.append(f"{name}: {message}" if name else message)
         sys.stderr.write(f"Configuration refused: {'; '.join(messages)}\n")
         # 3 is what gunicorn's workers exit with when they cannot boot: it stops at once.
         raise SystemExit(3) from None

@@ -1,4 +1,4 @@
-"""What config/asgi.py wraps around every route: the host check and the last 404.
+"""What config/asgi.py wraps around every route: the host check, HSTS and the last 404.
 
 Django checks the `Host` of the requests it serves itself; `AllowedHostsMiddleware` applies
 the same rule (`django.http.request.validate_host`) in front of everything else, the API,
@@ -41,6 +41,18 @@ def host_allowed(scope: Scope) -> bool:
         # Django's own default in development.
         allowed = [".localhost", "127.0.0.1", "[::1]"]
     return bool(domain) and validate_host(domain, allowed)
+
+
+def django_hsts() -> str:
+    """Strict-Transport-Security as Django's SecurityMiddleware sends it, from its settings."""
+    if not settings.SECURE_HSTS_SECONDS:
+        return ""
+    value = f"max-age={settings.SECURE_HSTS_SECONDS}"
+    if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+        value += "; includeSubDomains"
+    if settings.SECURE_HSTS_PRELOAD:
+        value += "; preload"
+    return value
 
 
 async def not_found(request: Request, exc: Exception) -> JSONResponse:
