@@ -1,7 +1,7 @@
 """The environment, read once: every value that differs between deployments comes from here.
 
 A `.env` file in the project root is read when present; variables already set in the
-environment win over it. A value that cannot be read (`DEBUG=maybe`, `WEB_CONCURRENCY=abc`,
+environment win over it. A value that cannot be read (`DEBUG=maybe`, `LOGIN_FAILURE_LIMIT=x`,
 a database URL of an unknown kind) stops the process at start with one line.
 """
 
