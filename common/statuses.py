@@ -6,7 +6,6 @@ DESCRIPTIONS = {
     403: "Only the owner or staff may do this; a cookie-authenticated call needs a CSRF token",
     404: "No such item",
     413: "The request body is larger than 1 MiB",
-    415: "The request body is not of a media type the operation takes",
     422: "Invalid input",
     429: "Too many failed logins: wait for Retry-After seconds",
     503: "The database is unavailable: try again after Retry-After seconds",

@@ -1,5 +1,6 @@
 """The API's error format: every error body has `detail`; invalid input is a 422.
 
+A body that cannot be read (not JSON, or of another media type) is invalid input too.
 Invalid input answers `{"detail": [{"loc": [...], "msg": str, "type": str}, ...]}`, one
 entry per problem, instead of Django REST framework's 400 with a field → messages map.
 """
@@ -58,6 +59,10 @@ def _error_response(exc: Exception, context: dict[str, Any]) -> Response | None:
         exc = exceptions.ParseError("JSON parse error - nested too deeply")
     if isinstance(exc, exceptions.ParseError):
         problem = {"loc": ["body"], "msg": str(exc.detail), "type": "json_invalid"}
+        return Response({"detail": [problem]}, status=UNPROCESSABLE)
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        # A body the operation cannot read, as FastAPI answers it: one client fits both.
+        problem = {"loc": ["body"], "msg": str(exc.detail), "type": "unsupported_media_type"}
         return Response({"detail": [problem]}, status=UNPROCESSABLE)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(serializers.as_serializer_error(exc))

@@ -63,21 +63,14 @@ def refusals(*, write: bool = False) -> tuple[int, ...]:
     return (401, 403) if write else (401,)
 
 
-def request_bodies(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-    """Document what the API answers about request bodies (a postprocessing hook).
+def bodies_required(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Mark every request body required (a postprocessing hook): the API refuses none.
 
-    Every body is required: drf-spectacular leaves one optional when none of its fields is
-    required, as in a partial update, but the API answers 422 to a request without one.
-    A body of a media type the operation does not take is a 415, which drf-spectacular
-    does not list.
+    drf-spectacular leaves a body optional when none of its fields is required, as in a
+    partial update; the API answers 422 to a request without one.
     """
-    unsupported = {
-        "description": DESCRIPTIONS[415],
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    }
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             if "requestBody" in operation:
                 operation["requestBody"]["required"] = True
-                operation["responses"].setdefault("415", unsupported)
     return result
