@@ -72,6 +72,14 @@ class Settings(BaseSettings):
             raise ValueError("must be sqlite:///path or postgresql://user:password@host:port/name")
         return value
 
+    @field_validator("REDIS_URL")
+    @classmethod
+    def redis_url(cls, value: str | None) -> str | None:
+        """A URL redis-py takes, or unset."""
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
     @model_validator(mode="after")
     def require_secret_key(self) -> "Settings":
         """Refuse to run without a strong secret key or any allowed host, except in debug."""

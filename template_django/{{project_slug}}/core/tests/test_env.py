@@ -59,6 +59,7 @@ def test_a_database_url_of_another_kind_is_refused(
     [
         ({"LOG_LEVEL": "loud"}, "LOG_LEVEL must be one of"),
         ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS is empty"),
+        ({"REDIS_URL": "localhost:6379"}, "REDIS_URL must start with redis://"),
         (
             {"DATABASE_URL": "postgresql://u:p@db/app", "DATABASE_POOL_SIZE": "0"},
             "DATABASE_POOL_SIZE must be at least 1",
