@@ -9,14 +9,17 @@
   same-origin, else `Origin` must be this origin (the check Go's CrossOriginProtection
   makes). Server-rendered pages add a per-session CSRF token on top.
 - `BodyLimitMiddleware`: a request body over the limit is a 413, announced or streamed.
+- `AllowedHostsMiddleware`: a `Host` the settings do not allow is refused, over HTTP with a
+  400 whose body has a `detail` like every other error, a websocket before it opens.
 """
 
 from collections.abc import Callable, Iterable
 
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocketClose
 
 from .csp import content_security_policy
 from .https import _is_secure
@@ -156,3 +159,24 @@ class BodyLimitMiddleware:
             return message
 
         await self.app(scope, limited_receive, send)
+
+
+class AllowedHostsMiddleware:
+    """Refuse every request, websockets included, whose `Host` header `allowed` refuses."""
+
+    def __init__(self, app: ASGIApp, *, allowed: Callable[[str], bool]) -> None:
+        """`allowed` takes the `Host` header as sent ("" when missing), port included."""
+        self.app = app
+        self.allowed = allowed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass a request for an allowed host on; refuse any other."""
+        if scope["type"] not in ("http", "websocket") or self.allowed(
+            Headers(scope=scope).get("host", "")
+        ):
+            await self.app(scope, receive, send)
+        elif scope["type"] == "http":
+            refusal = JSONResponse({"detail": "Invalid host header"}, status_code=400)
+            await refusal(scope, receive, send)
+        else:
+            await WebSocketClose(code=1008)(scope, receive, send)

@@ -18,6 +18,7 @@ servers on purpose (fault tests) start projects and servers of their own.
 
 from __future__ import annotations
 
+import secrets
 import warnings
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -116,15 +117,14 @@ def start(
     project = render_project(workdir / "project", answers)
     run(["uv", "sync"], project)
     commands = procfile(project)
-    prod = {"DEBUG": "false", **env}
+    # Set up as a fresh clone is (the README's `cp .env.example .env`), with production's
+    # settings in the environment, which wins; the web process's default workers.
+    (project / ".env").write_text((project / ".env.example").read_text())
+    prod = {"DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50), **env}
     run(["uv", "run", "--no-sync", "sh", "-c", commands["release"]], project, **prod)
     create_superuser(project, framework, answers["project_slug"], prod)
-    # Websocket events cross workers only through Redis: one worker without it.
-    workers = "2" if "REDIS_URL" in env or not answers["realtime"] else "1"
     log = workdir / "web.log"
-    server = stack.enter_context(
-        serve_web(project, commands["web"], log, WEB_CONCURRENCY=workers, **prod)
-    )
+    server = stack.enter_context(serve_web(project, commands["web"], log, **prod))
     token = bearer_token(server, USERNAME, PASSWORD)
     return ServedProject(framework, database, answers, project, server, prod, token, log)
 

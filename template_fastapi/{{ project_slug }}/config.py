@@ -1,9 +1,10 @@
 """Settings, read once from the environment (and from `.env` when it exists)."""
 
+import re
 import secrets
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import PositiveInt, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -15,6 +16,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 PLACEHOLDER_SECRET_KEY = "change-me"  # noqa: S105
 # Production refuses a shorter key (Django's check --deploy asks for as many characters).
 MIN_SECRET_KEY_LENGTH = 50
+# A `Host` header: a name, or an IPv6 address in brackets, then maybe a port (Django's rule).
+HOST = re.compile(r"([a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::[0-9]+)?")
 
 
 class Settings(BaseSettings):
@@ -31,6 +34,8 @@ class Settings(BaseSettings):
     # PostgreSQL connections each worker process opens at most, and keeps open.
     DATABASE_POOL_SIZE: PositiveInt = 10
     DATABASE_CONNECT_TIMEOUT: float = 1.5
+    # Names, `*` for any, `.example.com` for it and its subdomains (Django's form, so one
+    # value serves every framework), `*.example.com` for its subdomains (Starlette's form).
     ALLOWED_HOSTS: Annotated[list[str], NoDecode] = ["localhost", "127.0.0.1"]
     # Unset: plain HTTP is redirected to HTTPS unless DEBUG (GET /api/health never is).
     # Set it to false where a proxy terminates TLS without sending X-Forwarded-Proto.
@@ -51,6 +56,8 @@ class Settings(BaseSettings):
     LOGIN_FAILURE_WINDOW: int = 300
     # Run Celery tasks inline instead of sending them to a worker (tests).
     CELERY_TASK_ALWAYS_EAGER: bool = False
+    # The least severe messages logged (the project's and its libraries').
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
     @field_validator("ALLOWED_HOSTS", "CORS_ALLOWED_ORIGINS", mode="before")
     @classmethod
@@ -59,6 +66,12 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("LOG_LEVEL", mode="before")
+    @classmethod
+    def upper_case(cls, value: Any) -> Any:
+        """Take a level's name in any case, as Python's logging does."""
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator("DATABASE_URL")
     @classmethod
@@ -94,6 +107,20 @@ class Settings(BaseSettings):
         if weak:
             self.SECRET_KEY = secrets.token_urlsafe(50)
         return self
+
+    def host_allowed(self, host: str) -> bool:
+        """Whether a request with this `Host` header (its port included) is served."""
+        match = HOST.fullmatch(host.lower())
+        if match is None:
+            return False
+        domain = match[1].removesuffix(".")
+        return any(
+            pattern == "*"
+            or pattern == domain
+            or (pattern.startswith(".") and f".{domain}".endswith(pattern))
+            or (pattern.startswith("*.") and domain.endswith(pattern[1:]))
+            for pattern in map(str.lower, self.ALLOWED_HOSTS)
+        )
 
     @property
     def hsts(self) -> str:

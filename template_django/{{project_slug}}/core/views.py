@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from django.views.decorators.cache import cache_control
@@ -16,6 +17,14 @@ def favicon(request: HttpRequest) -> HttpResponse:
     """`GET /favicon.ico`: browsers ask for it on every page, the admin's included."""
     # 173 bytes: read whole, so ASGI serves it without streaming a file.
     return HttpResponse(FAVICON.read_bytes(), content_type="image/x-icon")
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """400 for a request refused before any view, such as one for a host not in ALLOWED_HOSTS."""
+    if request.path.startswith("/api/"):
+        detail = "Invalid host header" if isinstance(exception, DisallowedHost) else "Bad request."
+        return JsonResponse({"detail": detail}, status=400)
+    return defaults.bad_request(request, exception)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

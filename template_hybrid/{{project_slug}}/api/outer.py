@@ -1,41 +1,21 @@
 """What config/asgi.py wraps around every route: the host check, HSTS and the last 404.
 
-Django checks the `Host` of the requests it serves itself; `AllowedHostsMiddleware` applies
-the same rule (`django.http.request.validate_host`) in front of everything else, the API,
-websockets and /static included: an unknown host gets a 400 over HTTP, and a websocket is
-refused before it opens. A path that no route matches at all (one holding a newline, which
-no mount's pattern admits) gets the contract's JSON 404 instead of Starlette's plain text.
+Django checks the `Host` of the requests it serves itself; `host_allowed` is the same rule
+(`django.http.request.validate_host`), which `AllowedHostsMiddleware` applies in front of
+everything else, the API, websockets and /static included. A path that no route matches at
+all (one holding a newline, which no mount's pattern admits) gets the contract's JSON 404
+instead of Starlette's plain text.
 """
 
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
-from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
-from starlette.websockets import WebSocketClose
 
 
-class AllowedHostsMiddleware:
-    """Refuse every request whose `Host` is not in Django's ALLOWED_HOSTS."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass a request for an allowed host on; refuse any other."""
-        if scope["type"] == "http" and not host_allowed(scope):
-            response = JSONResponse({"detail": "Invalid host header"}, status_code=400)
-            await response(scope, receive, send)
-        elif scope["type"] == "websocket" and not host_allowed(scope):
-            await WebSocketClose(code=1008)(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
-
-
-def host_allowed(scope: Scope) -> bool:
-    """Whether the request's `Host` is one Django would serve."""
-    domain, _port = split_domain_port(Headers(scope=scope).get("host", ""))
+def host_allowed(host: str) -> bool:
+    """Whether Django would serve a request with this `Host` header."""
+    domain, _port = split_domain_port(host)
     allowed = settings.ALLOWED_HOSTS
     if settings.DEBUG and not allowed:
         # Django's own default in development.
