@@ -42,4 +42,11 @@ def create_project(
     )
     for backup in rendered.backups:
         echo(f"kept your previous file as {backup}", err=True)
+    if rendered.uncommitted:
+        echo(
+            f"stackpick: warning: rendered the uncommitted changes of {template}: "
+            "`stackpick update` cannot find the revision the project records; commit them "
+            "and render again for a project that updates",
+            err=True,
+        )
     echo(f"\nCreated {rendered.dest}\n\n    cd {dest}\n    uv sync\n    uv run pytest")

@@ -32,6 +32,8 @@ class RenderResult:
 
     dest: Path
     backups: list[Path] = field(default_factory=list)
+    #: The template's uncommitted changes were rendered: its recorded revision exists nowhere.
+    uncommitted: bool = False
 
 
 def check_destination(dest: Path, *, force: bool) -> None:
@@ -126,8 +128,11 @@ def _merge_into(staging: Path, dest: Path) -> list[Path]:
     return [backup for _target, backup in placed if backup is not None]
 
 
-def _record_portable_source(project: Path, source: TemplateSource) -> None:
-    """Name the template in the answers file so that every machine finds it (`portable`)."""
+def _record_portable_source(project: Path, source: TemplateSource) -> str | None:
+    """Name the template in the answers file so that every machine finds it (`portable`).
+
+    Returns the template revision the project records, if any.
+    """
     from generator import answers
     from generator.source import portable
 
@@ -137,6 +142,8 @@ def _record_portable_source(project: Path, source: TemplateSource) -> None:
         where = portable(source, str(recorded["_commit"]))
         if where != recorded.get("_src_path"):
             answers.set_src_path(project, where)
+        return str(recorded["_commit"])
+    return None
 
 
 @contextlib.contextmanager
@@ -188,6 +195,7 @@ def render(
     from plumbum import ProcessExecutionError
 
     from generator.git_index import untracked_destination
+    from generator.source import lost_revision
 
     dest = dest.expanduser().resolve()
     check_destination(dest, force=force)
@@ -220,16 +228,17 @@ def render(
                 unsafe=False,
                 cleanup_on_error=False,
             )
-        _record_portable_source(staging, source)
+        commit = _record_portable_source(staging, source)
+        uncommitted = commit is not None and lost_revision(source.src_path, commit)
         with signals_deferred():
             if not dest.exists():
                 staging.rename(dest)
                 moved = True
-                return RenderResult(dest=dest)
+                return RenderResult(dest=dest, uncommitted=uncommitted)
             # An existing folder, empty or not (--force), stays the same folder: its owner,
             # mode and mount, and the shell sitting in it (`stackpick new .`).
             backups = _merge_into(staging, dest)
-            return RenderResult(dest=dest, backups=backups)
+            return RenderResult(dest=dest, backups=backups, uncommitted=uncommitted)
     except (CopierAnswersInterrupt, KeyboardInterrupt) as error:
         raise Aborted("interrupted: nothing was written") from error
     except InteractiveSessionError as error:  # Ctrl-D at one of copier's questions

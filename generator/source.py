@@ -221,6 +221,15 @@ def _has_revision(src_path: str, commit: str) -> bool:
     )
 
 
+def lost_revision(src_path: str, commit: str) -> bool:
+    """Whether `commit`, just recorded from `src_path`, is missing from that local template.
+
+    copier renders a local template's uncommitted changes from a commit it makes in its own
+    temporary clone: a project recording it could never be updated.
+    """
+    return not is_url(src_path) and not _has_revision(src_path, commit)
+
+
 def _candidates(recorded: str) -> Iterator[str]:
     yield recorded
     if published := published_url():

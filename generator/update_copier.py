@@ -5,12 +5,20 @@ from __future__ import annotations
 import contextlib
 import io
 import sys
+import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from generator.answers import user_answers
 from generator.errors import Aborted, StackpickError, UpdateFailed, UpdateRefused
+
+#: Said when an update merged a local template's uncommitted changes.
+UNCOMMITTED_MERGED = (
+    "stackpick: warning: merged the template's uncommitted changes: the project now records "
+    "a revision that exists nowhere, and its next update cannot find it; commit the "
+    "template's changes and update again"
+)
 
 
 @contextlib.contextmanager
@@ -38,13 +46,21 @@ def notes_once() -> Iterator[None]:
     """Show each line copier prints to stderr once, when the block ends.
 
     copier prints some notes itself, once for each of an update's renders: "No git tags
-    found in template; using HEAD as ref" three times.
+    found in template; using HEAD as ref" three times. Its warnings are one line each; the
+    one about a local template's uncommitted changes is left to `update_project`, which
+    knows whether they were rendered.
     """
+    from copier.errors import DirtyLocalWarning
+
     said = io.StringIO()
     try:
-        with contextlib.redirect_stderr(said):
+        with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stderr(said):
+            warnings.simplefilter("always")
             yield
     finally:
+        for warning in caught:
+            if not issubclass(warning.category, DirtyLocalWarning):
+                print(f"{warning.category.__name__}: {warning.message}", file=said)
         for line in dict.fromkeys(said.getvalue().splitlines()):
             print(line, file=sys.stderr)
 

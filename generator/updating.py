@@ -11,6 +11,7 @@ Where the template versions come from on this machine is `source.locate`'s job.
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -23,7 +24,7 @@ from generator.framework_switch import overrides as switch_overrides
 from generator.update_apply import apply
 from generator.update_changes import OldRender, changes, report, take_back, unmerged
 from generator.update_checks import git_top, require_clean
-from generator.update_copier import run_update
+from generator.update_copier import UNCOMMITTED_MERGED, run_update
 from generator.update_report import UpdateReport
 
 
@@ -115,6 +116,8 @@ def update_project(
         if used != recorded:
             _point_at(clone, used)
         run_update(clone, overrides, defaults=defaults, vcs_ref=vcs_ref)
+        if source.lost_revision(used, str(answers_file.read(clone)["_commit"])):
+            print(UNCOMMITTED_MERGED, file=sys.stderr)
         if (final := _recorded_after(recorded, used, template)) != used:
             answers_file.set_src_path(clone, final)
         conflicted = unmerged(clone)

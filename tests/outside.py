@@ -30,7 +30,7 @@ import pytest
 
 from generator.matrix import FRAMEWORKS
 from tests.conftest import ROOT, run
-from tests.served import Server, bearer_token, procfile, serve_web
+from tests.served import Server, bearer_token, procfile, quick_start, serve_web
 
 USERNAME = "admin"
 PASSWORD = "violet-kettle-93"  # unlike the username: FastAPI refuses similar passwords
@@ -117,9 +117,10 @@ def start(
     project = render_project(workdir / "project", answers)
     run(["uv", "sync"], project)
     commands = procfile(project)
-    # Set up as a fresh clone is (the README's `cp .env.example .env`), with production's
-    # settings in the environment, which wins; the web process's default workers.
-    (project / ".env").write_text((project / ".env.example").read_text())
+    # Set up as a fresh clone is (the README's `.env`, made from `.env.example`), with
+    # production's settings in the environment, which wins; the web process's default workers.
+    (project / ".env").unlink()
+    run(["sh", "-c", quick_start(project)[2]], project)
     prod = {"DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50), **env}
     run(["uv", "run", "--no-sync", "sh", "-c", commands["release"]], project, **prod)
     create_superuser(project, framework, answers["project_slug"], prod)

@@ -97,21 +97,58 @@ def serve_web(project: Path, command: str, log: Path, **env: str) -> Iterator[Se
     """Start the Procfile's web command with PORT set and wait until it is healthy."""
     port = free_port()
     with run_process(project, command, log, PORT=str(port), **env) as proc:
-        server = Server(port)
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"web exited {proc.returncode}:\n{log.read_text()[-4000:]}")
-            try:
-                status, _, body = server.request("GET", "/api/health")
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                status, body = 0, None
-            if status == 200:
-                assert body == {"status": "ok", "database": "ok"}
-                break
-            assert time.monotonic() < deadline, f"web never got healthy:\n{log.read_text()[-4000:]}"
-            time.sleep(0.5)
-        yield server
+        yield healthy(Server(port), proc, log)
+
+
+def healthy(server: Server, proc: subprocess.Popen[bytes], log: Path) -> Server:
+    """`server` once its health check answers that it and its database are up."""
+    deadline = time.monotonic() + 90
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"web exited {proc.returncode}:\n{log.read_text()[-4000:]}")
+        try:
+            status, _, body = server.request("GET", "/api/health")
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            status, body = 0, None
+        if status == 200:
+            assert body == {"status": "ok", "database": "ok"}
+            return server
+        assert time.monotonic() < deadline, f"web never got healthy:\n{log.read_text()[-4000:]}"
+        time.sleep(0.5)
+
+
+def quick_start(project: Path) -> list[str]:
+    """The commands of the README's "From clone to running server", as a user types them."""
+    section = (project / "README.md").read_text().split("## From clone to running server\n")[1]
+    lines = section.split("```console\n", 1)[1].split("\n```", 1)[0].splitlines()
+    assert all(line.startswith("$ ") for line in lines), lines
+    return [line.removeprefix("$ ") for line in lines]
+
+
+@contextmanager
+def follow_quick_start(project: Path, log: Path, **env: str) -> Iterator[Server]:
+    """A fresh clone set up by the README's commands as typed, then its development server.
+
+    `project` is the clone: no `.env`, no database, synced (the first two commands, `git
+    clone` and `uv sync`). The server's command runs as written, on a free port rather than
+    8000 and without reloading.
+    """
+    clone, sync, *setup, serve = quick_start(project)
+    assert clone.startswith("git clone "), clone
+    assert sync == "uv sync", sync
+    for command in setup:
+        run(["sh", "-c", command], project, **env)
+    port = free_port()
+    if serve.endswith(" runserver"):
+        serve += f" 127.0.0.1:{port} --noreload"
+    else:
+        assert serve.startswith("uv run uvicorn "), serve
+        assert serve.endswith(" --reload"), serve
+        serve = serve.removesuffix(" --reload") + f" --host 127.0.0.1 --port {port}"
+    server = Server(port)
+    server.headers = {}  # spoken to as a browser is, over plain HTTP: no proxy in between
+    with run_process(project, serve, log, **env) as proc:
+        yield healthy(server, proc, log)
 
 
 def wait_for_log(log: Path, text: str, timeout: float = 60) -> None:

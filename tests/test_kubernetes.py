@@ -515,6 +515,17 @@ def test_deploy_is_off_by_default_and_needs_docker(template_copy: Path, tmp_path
     assert not (tmp_path / "nodocker").exists()
 
 
+def secret_names(node: Any) -> set[str]:
+    """The Secrets that objects refer to: by `secretName`, `secretKeyRef` or `secretRef`."""
+    if isinstance(node, list):
+        return set().union(*map(secret_names, node))
+    if not isinstance(node, dict):
+        return set()
+    names = {node["secretName"]} if "secretName" in node else set()
+    names |= {node[key]["name"] for key in ("secretKeyRef", "secretRef") if key in node}
+    return names.union(*map(secret_names, node.values()))
+
+
 @pytest.mark.parametrize("name", ["django-celery", "fastapi-realtime", "hybrid"])
 def test_the_guide_explains_deploying_and_the_procfile_mapping(
     built: dict[str, Built], name: str
@@ -526,6 +537,10 @@ def test_the_guide_explains_deploying_and_the_procfile_mapping(
     assert "\n\n\n" not in guide
     assert "kubectl apply -k deploy/kubernetes/overlays/production" in guide
     assert "kubectl create secret generic secrets" in guide
+    # Every Secret the production manifests name, the guide's commands create.
+    named = secret_names(item.overlays["production"])
+    created = set(re.findall(r"kubectl create secret \w+ ([a-z0-9-]+) -n", guide))
+    assert named == created == {"secrets", "web-tls"}, (named, created)
     assert "docker build" in guide
     for process in item.procfile:
         assert f"`{process}`" in guide

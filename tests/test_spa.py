@@ -73,6 +73,17 @@ def wait_healthy(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: f
         time.sleep(1)
 
 
+def status_of(port: str, method: str, path: str) -> tuple[int, bytes]:
+    """The status and body of an unauthenticated `method` request to the backend."""
+    connection = http.client.HTTPConnection("127.0.0.1", int(port), timeout=30)
+    try:
+        connection.request(method, path, body=b"{}", headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
 def get(port: str, path: str) -> bytes:
     """The body of a successful GET from the backend."""
     with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as response:
@@ -250,6 +261,11 @@ def test_the_spa_builds_and_passes_its_tests_against_the_served_backend(
         asset = re.search(r'src="(/assets/[^"]+\.js)"', page)
         assert asset, page
         assert get(port, asset[1]) == (frontend / "dist" / asset[1].lstrip("/")).read_bytes()
+        # Only `/` and its assets are the app's: an unknown API path is the API's 404,
+        # whatever the method (not a 405 from the files beside it).
+        for method in ("POST", "PATCH", "DELETE"):
+            status, body = status_of(port, method, "/api/nope")
+            assert (status, b'"detail"' in body) == (404, True), (method, body)
         # The page has the security baseline's headers, its Content-Security-Policy included.
         headers, repeated = page_headers(port)
         assert header_problems(headers, html=True) == [], headers

@@ -390,6 +390,41 @@ def test_cli_exit_codes(project: Path) -> None:
     assert "<<<<<<< before updating" in probe.read_text()
 
 
+def test_a_templates_uncommitted_changes_are_rendered_with_a_warning(
+    project: Path, template_repo: Path, tmp_path: Path
+) -> None:
+    """They are rendered where HEAD is (a template's author tries them so), but the project
+    records a revision that exists only in copier's clone: no update could find it.
+    """
+    from generator.cli import app
+
+    runner = CliRunner()
+    draft = tmp_path / "draft"
+    git("clone", "--quiet", str(template_repo), str(draft), cwd=tmp_path)
+    _write(draft / "template_django" / PROBE, "Draft.\n")
+    new = ["new", "--defaults", "--framework", "django", "--template", str(draft)]
+
+    # A tagged template renders its latest tag: the draft is not rendered, nothing is said.
+    tagged = runner.invoke(app, [*new, str(tmp_path / "tagged")])
+    assert tagged.exit_code == 0, tagged.output
+    assert (tmp_path / "tagged" / PROBE).read_text() == PROBE_V2
+    assert "warning" not in tagged.stderr
+
+    update = ["update", str(project), "--defaults", "--template", str(draft), "--vcs-ref", "HEAD"]
+    updated = runner.invoke(app, update)
+    assert updated.exit_code == 0, updated.output
+    assert (project / PROBE).read_text() == "Draft.\n"
+    assert "warning: merged the template's uncommitted changes" in updated.stderr
+    assert "DirtyLocalWarning" not in updated.stderr
+
+    for tag in git("tag", "--list", cwd=draft).split():
+        git("tag", "--delete", tag, cwd=draft)
+    drafted = runner.invoke(app, [*new, str(tmp_path / "drafted")])
+    assert drafted.exit_code == 0, drafted.output
+    assert (tmp_path / "drafted" / PROBE).read_text() == "Draft.\n"
+    assert f"warning: rendered the uncommitted changes of {draft}" in drafted.stderr
+
+
 def test_moved_template_is_followed_with_src_path(
     project: Path, template_repo: Path, tmp_path: Path
 ) -> None:
