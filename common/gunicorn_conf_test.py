@@ -1,0 +1,54 @@
+"""gunicorn.conf.py: the web process's worker count, from WEB_CONCURRENCY or the CPUs."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CONF = next(
+    folder / "gunicorn.conf.py"
+    for folder in Path(__file__).resolve().parents
+    if (folder / "gunicorn.conf.py").is_file()
+)
+#: Prints the workers the configuration asks for (the project's `.env` read, as gunicorn does).
+SHOW_WORKERS = f"import runpy; print(runpy.run_path({str(CONF)!r})['workers'])"
+
+
+def workers(web_concurrency: str) -> subprocess.CompletedProcess[str]:
+    """Read the configuration in a process of its own, with WEB_CONCURRENCY set."""
+    # Live updates without Redis run one worker whatever is asked: give them a Redis URL.
+    env = {**os.environ, "WEB_CONCURRENCY": web_concurrency, "REDIS_URL": "redis://localhost"}
+    return subprocess.run(
+        [sys.executable, "-c", SHOW_WORKERS], env=env, capture_output=True, text=True, check=False
+    )
+
+
+def test_one_worker_per_cpu_by_default() -> None:
+    cpus = os.cpu_count() or 1
+    # Synchronous workers (Django without websockets): the usual two per CPU plus one.
+    synchronous = "UvicornWorker" not in CONF.read_text()
+
+    read = workers("")
+
+    assert read.returncode == 0, read.stderr
+    assert int(read.stdout) == (2 * cpus + 1 if synchronous else cpus)
+
+
+@pytest.mark.parametrize(("asked", "count"), [("3", 3), (" 2 ", 2), ("1", 1)])
+def test_web_concurrency_sets_the_workers(asked: str, count: int) -> None:
+    read = workers(asked)
+
+    assert read.returncode == 0, read.stderr
+    assert int(read.stdout) == count
+
+
+@pytest.mark.parametrize("asked", ["abc", "0", "-1", "2.5"])
+def test_a_worker_count_that_is_none_stops_with_one_line(asked: str) -> None:
+    read = workers(asked)
+
+    assert read.returncode == 3
+    assert read.stderr == (
+        f"Configuration refused: WEB_CONCURRENCY must be a number of workers, not {asked!r}\n"
+    )

@@ -1,0 +1,1 @@
+../../common/gunicorn_conf_test.py

@@ -1,0 +1,1 @@
+../../../../template_django/{{project_slug}}/core/tests/test_gunicorn_conf.py
