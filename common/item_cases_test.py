@@ -1,8 +1,12 @@
+# The longest name, counted once its surrounding whitespace is trimmed, and stored trimmed.
+LONGEST_NAME = "x" * 200
+PADDED_LONGEST_NAME = "\t " + LONGEST_NAME + "\n"
 # Bodies an item's creation refuses, each with the one field its error names.
 INVALID_ITEMS: list[tuple[dict[str, object], str]] = [
     ({"price": "1.00"}, "name"),
     ({"name": "   ", "price": "1.00"}, "name"),
     ({"name": "x" * 201, "price": "1.00"}, "name"),
+    ({"name": " " + "x" * 201 + " ", "price": "1.00"}, "name"),
     ({"name": 5, "price": "1.00"}, "name"),
     ({"name": "Lamp"}, "price"),
     ({"name": "Lamp", "price": "-0.01"}, "price"),

@@ -3,7 +3,8 @@
 Each field's JSON schema admits exactly what its check accepts, so that generated clients
 and fuzzers can trust the document:
 
-- `name`: a string of 1 to 200 characters, not all whitespace, stored trimmed;
+- `name`: a string of 1 to 200 characters once its surrounding whitespace is trimmed,
+  stored trimmed;
 - `description`: a string of at most 2000 characters;
 - neither holds the NUL character, which PostgreSQL's text cannot store, nor half of a
   UTF-16 surrogate pair alone (JSON's `\\ud800`), which no database driver can encode;
@@ -25,18 +26,17 @@ PRICE_PATTERN = r"^[0-9]{1,8}(\.[0-9]{1,2})?$"
 SPACES = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 # PostgreSQL's text cannot hold NUL (U+0000), so no field accepts it, whatever the database.
 NO_NUL_PATTERN = r"^[^\x00]*$"
-# No NUL anywhere, and somewhere in the name a character that is not whitespace.
-NAME_PATTERN = rf"^[^\x00]*[^{SPACES}\x00][^\x00]*$"
+# No NUL anywhere; between the surrounding whitespace, 1 to 200 characters that start and
+# end with one that is not whitespace.
+# (Concatenated: Jinja renders the project's files, and two braces are its own.)
+NAME_PATTERN = (
+    rf"^[{SPACES}]*[^{SPACES}\x00]([^\x00]" + "{0,198}" + rf"[^{SPACES}\x00])?[{SPACES}]*$"
+)
 # A JSON string may escape half of a surrogate pair alone; it is not text (Python keeps it).
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _STRIPPED = SPACES.replace("\u2000-\u200a", "".join(map(chr, range(0x2000, 0x200B))))
 
-NAME_SCHEMA: dict[str, Any] = {
-    "type": "string",
-    "minLength": 1,
-    "maxLength": 200,
-    "pattern": NAME_PATTERN,
-}
+NAME_SCHEMA: dict[str, Any] = {"type": "string", "minLength": 1, "pattern": NAME_PATTERN}
 DESCRIPTION_SCHEMA: dict[str, Any] = {
     "type": "string",
     "maxLength": 2000,
@@ -51,15 +51,15 @@ PRICE_SCHEMA: dict[str, Any] = {
 
 
 def check_name(value: Any) -> str:
-    """1 to 200 characters, not all whitespace; returned with surrounding whitespace trimmed."""
+    """1 to 200 characters once trimmed; returned with surrounding whitespace trimmed."""
     if not isinstance(value, str):
         raise ValueError("must be a string")
-    if len(value) > 200:
-        raise ValueError("must be at most 200 characters")
     _check_text(value)
     name = value.strip(_STRIPPED)
     if not name:
         raise ValueError("must have a character that is not whitespace")
+    if len(name) > 200:
+        raise ValueError("must be at most 200 characters once trimmed")
     return name
 
 
