@@ -18,6 +18,7 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
+from typing import Any
 
 import pytest
 
@@ -31,12 +32,11 @@ MESSAGE = "Too many failed logins"
 _users = itertools.count()
 
 
-def token_attempt(project: ServedProject, username: str, password: str) -> tuple[int, dict]:
+def token_attempt(project: ServedProject, username: str, password: str) -> tuple[int, dict, Any]:
     form = urllib.parse.urlencode({"username": username, "password": password}).encode()
-    status, headers, _ = project.server.request(
+    return project.server.request(
         "POST", "/api/auth/token", form, {"Content-Type": "application/x-www-form-urlencoded"}
     )
-    return status, headers
 
 
 @pytest.mark.slow
@@ -56,12 +56,15 @@ def test_the_token_endpoint_throttles_failures_and_a_success_resets_them(
     assert token_attempt(project, username, password)[0] == 200  # resets the count
     for _ in range(LIMIT):
         assert token_attempt(project, username, "wrong")[0] == 401
-    status, headers = token_attempt(project, username, password)
-    again, _ = token_attempt(project, username, "wrong")
-    other, _ = token_attempt(project, f"{username}-other", "wrong")
+    status, headers, body = token_attempt(project, username, password)
+    again, _, _ = token_attempt(project, username, "wrong")
+    other, _, _ = token_attempt(project, f"{username}-other", "wrong")
 
     assert status == again == 429
     assert 0 < int(headers["retry-after"]) <= WINDOW
+    # One message, in the same words everywhere, that says when to try again.
+    wait = int(headers["retry-after"])
+    assert body == {"detail": f"{MESSAGE} for this username: try again in {wait} seconds."}
     assert other == 401  # another username has a count of its own
 
 

@@ -1,8 +1,9 @@
 import { defineConfig } from "@hey-api/openapi-ts";
 
-// `npm run generate-client` reads the running backend's OpenAPI document (start it first,
-// `npm run backend` or the README's way) and rewrites src/client/. OPENAPI_URL names
-// another document, a URL or a file.
+// `npm run generate-client` reads the OpenAPI document of the backend running on :8000 (start
+// it the README's way first) and rewrites src/client/. OPENAPI_URL names another document, a
+// URL or a file: `npm run backend` serves on E2E_PORT (8765), so with it, OPENAPI_URL=
+// http://127.0.0.1:8765/api/openapi.json.
 const input = process.env.OPENAPI_URL ?? "http://127.0.0.1:8000/api/openapi.json";
 
 // The operations and schemas of the HTTP contract: every backend (Django, FastAPI, the

@@ -1,0 +1,1 @@
+../../../../template_django/{{project_slug}}/users/tests/test_createsuperuser.py
