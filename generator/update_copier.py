@@ -55,7 +55,6 @@ def notes_once() -> Iterator[None]:
     said = io.StringIO()
     try:
         with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stderr(said):
-            warnings.simplefilter("always")
             yield
     finally:
         for warning in caught:

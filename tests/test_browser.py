@@ -401,6 +401,8 @@ def test_items_page_logs_in_adds_without_reload_and_updates_live(
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/$"))
+    # Under load the form can be filled before htmx has run; it would then post natively.
+    page.wait_for_function("() => window.htmx !== undefined")
 
     total = int(page.locator("#item-count").get_attribute("data-total") or "-1")
     page.evaluate("window.notReloaded = true")
