@@ -6,12 +6,12 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 FAVICON = Path(__file__).with_name("favicon.ico")
 
 
-@require_GET
+@require_safe
 @cache_control(public=True, max_age=86400)
 def favicon(request: HttpRequest) -> HttpResponse:
     """`GET /favicon.ico`: browsers ask for it on every page, the admin's included."""
