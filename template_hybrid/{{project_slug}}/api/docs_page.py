@@ -1,0 +1,1 @@
+../../../common/docs_page.py
