@@ -3,7 +3,7 @@
 import pytest
 from starlette.testclient import TestClient
 
-from {{ project_slug }}.api.app import create_api
+from ..app import create_api
 
 NAME = 'A<b>&"c'
 
