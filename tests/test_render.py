@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
+from markdown_it import MarkdownIt
 
 RUFF = [sys.executable, "-m", "ruff"]
 
@@ -147,7 +148,7 @@ def test_render_is_clean(copie: Any, answers: dict[str, Any]) -> None:
 #: Free text as people write it: quotes, a backslash, accents, CJK (two columns wide each),
 #: an emoji (beyond the Basic Multilingual Plane), padding, and lines past 100 columns.
 FREE_TEXT = {
-    "project_name": ('Zoë\'s "Café" \\ ' + "漢字 " * 40)[:100],
+    "project_name": ('Zoë\'s "Café" \\ *Best* <b> & co_op #1 `x` [a](b) ' + "漢字 " * 40)[:100],
     "description": "  An emoji 😀, a backslash \\ and " + "漢字 " * 40,
     "author_name": 'Zoë 🎉 O\'Brien "Jr"',
     "author_email": "zoe+dev@mail.example.co.uk",
@@ -168,7 +169,14 @@ def test_free_text_answers_render_clean(copie: Any, framework: str) -> None:
     metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
     assert metadata["description"] == FREE_TEXT["description"]
     assert metadata["authors"][0]["name"] == FREE_TEXT["author_name"]
-    assert (project / "README.md").read_text().startswith(f"# {FREE_TEXT['project_name']}\n")
+    # The README's title shows the name as written: nothing in it read as Markdown.
+    title = MarkdownIt("commonmark").parse((project / "README.md").read_text().splitlines()[0])
+    assert [token.type for token in title] == ["heading_open", "inline", "heading_close"]
+    assert title[0].tag == "h1"
+    children = title[1].children or []
+    assert [(child.type, child.content) for child in children] == [
+        ("text", FREE_TEXT["project_name"].strip())
+    ]
     for command in (["check", "--no-cache", "."], ["format", "--no-cache", "--check", "."]):
         proc = subprocess.run([*RUFF, *command], cwd=project, capture_output=True, text=True)
         assert proc.returncode == 0, proc.stdout + proc.stderr
