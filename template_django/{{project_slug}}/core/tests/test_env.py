@@ -82,3 +82,21 @@ def test_settings_refuse_what_would_fail_every_request(
 
     assert started.returncode == 3
     assert started.stderr.startswith(f"Configuration refused: {reason}"), started.stderr
+
+
+def test_the_connect_timeout_is_seconds_as_a_decimal() -> None:
+    # As in every framework's projects: DATABASE_CONNECT_TIMEOUT=2.5 is two and a half seconds.
+    variables = {"DATABASE_URL": "postgresql://u:p@db/app", "DATABASE_CONNECT_TIMEOUT": "2.5"}
+    show = "from config.settings import DATABASES; print(DATABASES['default']['OPTIONS'])"
+    read = subprocess.run(
+        [sys.executable, "-c", show],
+        cwd=BASE_DIR,
+        env={**os.environ, **variables},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert read.returncode == 0, read.stderr
+    assert "'connect_timeout': 2.5," in read.stdout
