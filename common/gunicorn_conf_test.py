@@ -1,6 +1,7 @@
-"""gunicorn.conf.py: the web process's worker count, from WEB_CONCURRENCY or the CPUs."""
+"""gunicorn.conf.py: the web process's worker count, and its settings checked before any worker."""
 
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,12 @@ CONF = next(
     for folder in Path(__file__).resolve().parents
     if (folder / "gunicorn.conf.py").is_file()
 )
+#: The Procfile's web command, on a port of the system's choosing.
+WEB = next(
+    line.removeprefix("web:").replace("0.0.0.0:$PORT", "127.0.0.1:0")
+    for line in CONF.with_name("Procfile").read_text().splitlines()
+    if line.startswith("web:")
+)
 #: Prints the workers the configuration asks for (the project's `.env` read, as gunicorn does).
 SHOW_WORKERS = f"import runpy; print(runpy.run_path({str(CONF)!r})['workers'])"
 
@@ -21,7 +28,12 @@ def workers(web_concurrency: str) -> subprocess.CompletedProcess[str]:
     # Live updates without Redis run one worker whatever is asked: give them a Redis URL.
     env = {**os.environ, "WEB_CONCURRENCY": web_concurrency, "REDIS_URL": "redis://localhost"}
     return subprocess.run(
-        [sys.executable, "-c", SHOW_WORKERS], env=env, capture_output=True, text=True, check=False
+        [sys.executable, "-c", SHOW_WORKERS],
+        cwd=CONF.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -52,3 +64,29 @@ def test_a_worker_count_that_is_none_stops_with_one_line(asked: str) -> None:
     assert read.stderr == (
         f"Configuration refused: WEB_CONCURRENCY must be a number of workers, not {asked!r}\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("refused", "reason"),
+    [
+        ({"DEBUG": "false", "SECRET_KEY": "short"}, "SECRET_KEY"),
+        ({"DATABASE_URL": "mysql://user:password@localhost/name"}, "DATABASE_URL"),
+    ],
+)
+def test_a_refused_configuration_stops_gunicorn_with_one_line(
+    refused: dict[str, str], reason: str
+) -> None:
+    # Checked once in gunicorn's master, before any worker starts: one line, none of
+    # gunicorn's, rather than one per worker among them.
+    env = {**os.environ, "WEB_CONCURRENCY": "2", "REDIS_URL": "redis://localhost", **refused}
+    command = [sys.executable, "-m", *shlex.split(WEB)]
+
+    started = subprocess.run(
+        command, cwd=CONF.parent, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+    assert started.returncode == 3
+    assert started.stdout == ""
+    assert started.stderr.startswith("Configuration refused: "), started.stderr
+    assert started.stderr.count("\n") == 1, started.stderr
+    assert reason in started.stderr
