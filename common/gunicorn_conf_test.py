@@ -90,3 +90,41 @@ def test_a_refused_configuration_stops_gunicorn_with_one_line(
     assert started.stderr.startswith("Configuration refused: "), started.stderr
     assert started.stderr.count("\n") == 1, started.stderr
     assert reason in started.stderr
+
+
+def test_each_master_names_its_control_socket_after_its_port(tmp_path: Path) -> None:
+    # Two masters on one host (the hybrid's split mode) would otherwise share one socket.
+    names = f"""
+import runpy, socket, types
+from gunicorn.config import Config
+when_ready = runpy.run_path({str(CONF)!r})["when_ready"]
+for _ in range(2):
+    cfg = Config()
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    when_ready(types.SimpleNamespace(cfg=cfg, LISTENERS=[types.SimpleNamespace(sock=listener)]))
+    print(listener.getsockname()[1], cfg.control_socket)
+    listener.close()
+named = Config()
+named.set("control_socket", "/run/web.ctl")
+when_ready(types.SimpleNamespace(cfg=named, LISTENERS=[]))
+print(named.control_socket)
+"""
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(tmp_path), "REDIS_URL": "redis://localhost"}
+
+    read = subprocess.run(
+        [sys.executable, "-c", names],
+        cwd=CONF.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert read.returncode == 0, read.stderr
+    *masters, named = read.stdout.splitlines()
+    sockets = dict(master.split() for master in masters)
+    assert len(sockets) == 2
+    assert sockets == {port: f"{tmp_path}/gunicorn-{port}.ctl" for port in sockets}
+    # --control-socket (or the setting) still chooses.
+    assert named == "/run/web.ctl"
