@@ -1,15 +1,15 @@
 """GET /api/health: the process answers and its database runs a query."""
 
-from asgiref.sync import sync_to_async
 from django.db import DatabaseError, connection
 from fastapi import APIRouter, Response, status
 
+from ..lifecycle import on_request_thread
 from ..schemas import Health
 
 router = APIRouter(tags=["health"])
 
 
-@sync_to_async
+@on_request_thread
 def _ping_database() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")

@@ -2,13 +2,13 @@
 
 from typing import Annotated, Any
 
-from asgiref.sync import sync_to_async
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import WithJsonSchema
 
 from ...items.models import Item
 from ...items.selectors import item_get, item_list, item_view, item_views
 from ..contract import errors
+from ..lifecycle import on_request_thread
 from ..schemas import ItemOut, ItemPage
 
 router = APIRouter(prefix="/items", tags=["items"])
@@ -18,9 +18,9 @@ MAX_OFFSET = 2**63 - 1
 
 ItemId = Annotated[str, WithJsonSchema({"type": "integer"})]
 
-# Wrapped once: sync_to_async inspects the function it wraps, a cost on every call otherwise.
-_item_get = sync_to_async(item_get)
-_item_view = sync_to_async(item_view)
+# Wrapped once, at import: each runs on the request's ORM thread (lifecycle.on_request_thread).
+_item_get = on_request_thread(item_get)
+_item_view = on_request_thread(item_view)
 
 
 def _not_found() -> HTTPException:
@@ -62,7 +62,7 @@ async def items_list(
     )
 
 
-@sync_to_async
+@on_request_thread
 def _page(*, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
     # The page and the count in one call on the request's ORM thread: one thread hop, where
     # the async ORM's `async for` and `acount()` take one each.

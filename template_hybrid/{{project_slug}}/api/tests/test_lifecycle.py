@@ -1,6 +1,7 @@
 """The request-lifecycle middleware: one ORM thread per request, and Django's signals; writes."""
 
 import asyncio
+import contextvars
 import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from starlette.testclient import TestClient
 from starlette.types import ASGIApp
 
 from .. import lifecycle
-from ..lifecycle import DjangoRequestLifecycle, write_turn
+from ..lifecycle import DjangoRequestLifecycle, on_request_thread, write_turn
 from ..protect import BodyLimitMiddleware
 
 
@@ -27,6 +28,17 @@ def threads_used(app: ASGIApp, requests: int) -> set[int]:
         async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
             responses = await asyncio.gather(*(client.get("/") for _ in range(requests)))
         return {response.json() for response in responses}
+
+    return asyncio.run(main())
+
+
+def answer(app: ASGIApp) -> object:
+    """What `app` answers to one `GET /` (its JSON)."""
+
+    async def main() -> object:
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
+            return (await client.get("/")).json()
 
     return asyncio.run(main())
 
@@ -108,6 +120,53 @@ def test_request_started_comes_before_the_first_orm_call_in_its_trip() -> None:
 
     assert [name for name, _ in events] == ["started", "query", "finished"]
     assert events[0][1] == events[1][1]
+
+
+def test_the_apis_calls_run_on_the_requests_thread_in_the_callers_context() -> None:
+    app = FastAPI()
+    asked: contextvars.ContextVar[str] = contextvars.ContextVar("asked", default="nobody")
+
+    with noting_signals() as events:
+
+        def query(by: str) -> str:
+            events.append((by, threading.get_ident()))
+            return asked.get()
+
+        api_query = on_request_thread(query)
+
+        @app.get("/")
+        async def orm_calls() -> list[str]:
+            asked.set("the route")
+            return [await api_query("api"), await sync_to_async(query)("django")]
+
+        answered = answer(DjangoRequestLifecycle(app))
+
+    # Before the first call, in its trip: request_started; Django's own calls share the thread.
+    assert [name for name, _ in events] == ["started", "api", "django", "finished"]
+    assert len({thread for _, thread in events}) == 1
+    assert answered == ["the route", "the route"]
+
+
+def test_an_error_on_the_requests_thread_reaches_the_caller() -> None:
+    app = FastAPI()
+
+    @on_request_thread
+    def lookup() -> None:
+        raise LookupError("no such row")
+
+    @app.get("/")
+    async def failing() -> str:
+        with pytest.raises(LookupError, match="no such row"):
+            await lookup()
+        return "raised"
+
+    assert answer(DjangoRequestLifecycle(app)) == "raised"
+
+
+def test_outside_a_request_the_apis_calls_run_as_sync_to_async_runs_them() -> None:
+    caller = threading.get_ident()
+
+    assert asyncio.run(on_request_thread(threading.get_ident)()) != caller
 
 
 def test_a_request_without_orm_calls_still_sends_both_signals_in_order() -> None:
