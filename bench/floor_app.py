@@ -41,7 +41,10 @@ class Database:
         self.sqlite: sqlite3.Connection | None = None
 
     async def open(self) -> None:
-        if url := os.environ.get("DATABASE_URL"):
+        # The project's gunicorn.conf.py, which gunicorn reads from the working directory,
+        # puts its .env's DATABASE_URL (a SQLite one by default) in the environment.
+        url = os.environ.get("DATABASE_URL", "")
+        if url.startswith("postgresql"):
             self.pool = await asyncpg.create_pool(url, min_size=5, max_size=15)
         else:
             self.sqlite = sqlite3.connect(os.environ["SQLITE_PATH"], check_same_thread=False)
