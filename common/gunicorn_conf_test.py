@@ -23,18 +23,23 @@ WEB = next(
 SHOW_WORKERS = f"import runpy; print(runpy.run_path({str(CONF)!r})['workers'])"
 
 
-def workers(web_concurrency: str) -> subprocess.CompletedProcess[str]:
-    """Read the configuration in a process of its own, with WEB_CONCURRENCY set."""
+def python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run `code` in a Python process of its own, in the project, with `env` set."""
     # Live updates without Redis run one worker whatever is asked: give them a Redis URL.
-    env = {**os.environ, "WEB_CONCURRENCY": web_concurrency, "REDIS_URL": "redis://localhost"}
+    env = {**os.environ, "REDIS_URL": "redis://localhost", **env}
     return subprocess.run(
-        [sys.executable, "-c", SHOW_WORKERS],
+        [sys.executable, "-c", code],
         cwd=CONF.parent,
         env=env,
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def workers(web_concurrency: str) -> subprocess.CompletedProcess[str]:
+    """Read the configuration in a process of its own, with WEB_CONCURRENCY set."""
+    return python(SHOW_WORKERS, WEB_CONCURRENCY=web_concurrency)
 
 
 def test_one_worker_per_cpu_by_default() -> None:
@@ -110,16 +115,8 @@ named.set("control_socket", "/run/web.ctl")
 when_ready(types.SimpleNamespace(cfg=named, LISTENERS=[]))
 print(named.control_socket)
 """
-    env = {**os.environ, "XDG_RUNTIME_DIR": str(tmp_path), "REDIS_URL": "redis://localhost"}
 
-    read = subprocess.run(
-        [sys.executable, "-c", names],
-        cwd=CONF.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    read = python(names, XDG_RUNTIME_DIR=str(tmp_path))
 
     assert read.returncode == 0, read.stderr
     *masters, named = read.stdout.splitlines()
