@@ -1,6 +1,6 @@
 """Load benchmark of the generated projects: Django, FastAPI and the hybrid under wrk.
 
-    uv run python bench/load.py [--rounds 3] [--duration 10] [--connections 64]
+    uv run python bench/load.py [--rounds 3] [--duration 10] [--warmup 2] [--connections 64]
         [--frameworks django fastapi hybrid] [--databases sqlite postgresql] [--floor]
 
 Renders the three frameworks with the same answers (admin, sessions and tokens, SPA, no
@@ -20,7 +20,9 @@ time too. After the `POST` runs the items they created are deleted (and PostgreS
 vacuumed), so every read sees the same 100 items: a faster POST would otherwise leave its
 framework more rows to count in the next round's list. Any non-2xx answer or socket error
 fails the run (exit 1), after the table, which counts them. All servers run at once but
-only one is under load at a time.
+only one is under load at a time; each measured run follows an unmeasured one of
+`--warmup` seconds on the same server and endpoint (a server left idle while the others
+ran served its first seconds slower).
 
 `--floor` adds the two reads served by `bench/floor_app.py` on the FastAPI project's
 database, with its server and driver but no framework: what this machine's server, driver,
@@ -256,25 +258,37 @@ def postmaster_pid(admin_url: str) -> int:
     return int((Path(data) / "postmaster.pid").read_text().split()[0])
 
 
+def failures(out: str) -> int:
+    """The failed requests a wrk report counts: non-2xx/3xx answers and socket errors."""
+    failed = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
+    return failed + sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+
+
 def wrk(
     url: str, script: Path | None, session: int, postmaster: int | None, args: argparse.Namespace
 ) -> tuple[float, float, float, int, float, float | None]:
     """Run wrk once; return (requests per second, p50 ms, p99 ms, failed requests, server
     CPU ms a request, and on PostgreSQL the database server's CPU ms a request)."""
-    cmd = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--latency"]
     # A request slower than wrk's 2 s default is counted, not dropped as an error.
-    cmd += ["--timeout", "30s"]
+    cmd = ["wrk", "-t2", f"-c{args.connections}", "--timeout", "30s"]
     cmd += ["-H", "X-Forwarded-Proto: https"]
     if script is not None:
         cmd += ["-s", str(script)]
+    failed = 0
+    if args.warmup:
+        # Unmeasured: a server left idle while the others ran is slower in its first seconds.
+        warm = [*cmd, f"-d{args.warmup}s", url]
+        out = subprocess.run(warm, capture_output=True, text=True, check=True).stdout
+        if failed := failures(out):
+            print(f"bench: {failed} failed requests at {url} (warm-up):\n{out}", file=sys.stderr)
     before = cpu_seconds(session, postmaster)
-    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    measured = [*cmd, f"-d{args.duration}s", "--latency", url]
+    out = subprocess.run(measured, capture_output=True, text=True, check=True).stdout
     after = cpu_seconds(session, postmaster)
     cpu, database = after[0] - before[0], after[1] - before[1]
-    failed = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
-    failed += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
-    if failed:
-        print(f"bench: {failed} failed requests at {url}:\n{out}", file=sys.stderr)
+    if errors := failures(out):
+        print(f"bench: {errors} failed requests at {url}:\n{out}", file=sys.stderr)
+    failed += errors
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
 
     def percentile(name: str) -> float:
@@ -298,6 +312,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument(
+        "--warmup", type=int, default=2, help="unmeasured seconds of load before each run"
+    )
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument(
         "--frameworks",
