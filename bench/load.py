@@ -258,10 +258,15 @@ def postmaster_pid(admin_url: str) -> int:
     return int((Path(data) / "postmaster.pid").read_text().split()[0])
 
 
-def failures(out: str) -> int:
-    """The failed requests a wrk report counts: non-2xx/3xx answers and socket errors."""
+def run_wrk(cmd: list[str], what: str) -> tuple[str, int]:
+    """wrk's report and the failed requests it counts (non-2xx/3xx answers and socket
+    errors), which are also printed with the report."""
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     failed = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
-    return failed + sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    failed += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    if failed:
+        print(f"bench: {failed} failed requests at {what}:\n{out}", file=sys.stderr)
+    return out, failed
 
 
 def wrk(
@@ -274,21 +279,15 @@ def wrk(
     cmd += ["-H", "X-Forwarded-Proto: https"]
     if script is not None:
         cmd += ["-s", str(script)]
-    failed = 0
+    warm_failed = 0
     if args.warmup:
         # Unmeasured: a server left idle while the others ran is slower in its first seconds.
-        warm = [*cmd, f"-d{args.warmup}s", url]
-        out = subprocess.run(warm, capture_output=True, text=True, check=True).stdout
-        if failed := failures(out):
-            print(f"bench: {failed} failed requests at {url} (warm-up):\n{out}", file=sys.stderr)
+        _, warm_failed = run_wrk([*cmd, f"-d{args.warmup}s", url], f"{url} (warm-up)")
     before = cpu_seconds(session, postmaster)
-    measured = [*cmd, f"-d{args.duration}s", "--latency", url]
-    out = subprocess.run(measured, capture_output=True, text=True, check=True).stdout
+    out, failed = run_wrk([*cmd, f"-d{args.duration}s", "--latency", url], url)
     after = cpu_seconds(session, postmaster)
     cpu, database = after[0] - before[0], after[1] - before[1]
-    if errors := failures(out):
-        print(f"bench: {errors} failed requests at {url}:\n{out}", file=sys.stderr)
-    failed += errors
+    failed += warm_failed
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
 
     def percentile(name: str) -> float:
