@@ -304,6 +304,9 @@ def _serve_from_procfile(
     assert ("worker" in commands) == (answers["background_tasks"] == "celery")
     # Production settings: no .env DEBUG, the database of the services (or the project's SQLite).
     prod = {"DEBUG": "false", **env}
+    if answers["frontend"] == "spa":
+        # Another origin that may call the API (the app itself needs none).
+        prod["CORS_ALLOWED_ORIGINS"] = "https://app.example.com"
     release = run(["uv", "run", "sh", "-c", commands["release"]], project, **prod)
     # alembic.ini's logging: each migration is announced.
     assert "Running upgrade  -> 0001" in release.stderr, release.stderr
@@ -336,12 +339,12 @@ def _serve_from_procfile(
                 "OPTIONS",
                 "/api/items",
                 headers={
-                    "Origin": "http://localhost:5173",
+                    "Origin": "https://app.example.com",
                     "Access-Control-Request-Method": "POST",
                 },
             )
             assert status == 200
-            assert headers["access-control-allow-origin"] == "http://localhost:5173"
+            assert headers["access-control-allow-origin"] == "https://app.example.com"
         if answers["admin"]:
             status, _, page = server.request("GET", "/admin/login")
             assert (status, b'name="password"' in page) == (200, True)
