@@ -12,9 +12,10 @@ next to the servers'). Rounds are interleaved: in each, for each database and en
 servers run back to back, and which goes first turns with the rounds. The table shows
 medians of the rounds: requests per second, p50 and p99 latency, the ratio to Django on the
 same database and endpoint (each round's, of runs at most tens of seconds apart: the
-machine drifts over minutes), and the CPU time (user and system) the server's own processes
-spent a request, and on PostgreSQL the database server's (its postmaster and the processes
-it started; SQLite runs inside the server's processes, so its time is in the server's). The
+machine drifts over minutes) with the lowest and the highest round's, and the CPU time
+(user and system) the server's own processes spent a request, and on PostgreSQL the
+database server's (its postmaster and the processes it started; SQLite runs inside the
+server's processes, so its time is in the server's). The
 load generator and the kernel's network work share the same cores, and req/s counts their
 time too. After the `POST` runs the items they created are deleted (and PostgreSQL's table
 vacuumed), so every read sees the same 100 items: a faster POST would otherwise leave its
@@ -391,9 +392,9 @@ def main() -> None:
     print(f"\nmedians of {args.rounds} interleaved rounds, wrk -t2 -c{args.connections}")
     print(
         "| database | endpoint | framework | req/s | p50 ms | p99 ms | vs Django "
-        "| server CPU ms/request | database CPU ms/request | failed |"
+        "| lowest, highest round | server CPU ms/request | database CPU ms/request | failed |"
     )
-    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     failed = 0
     for database in databases:
         for endpoint in ENDPOINTS:
@@ -410,11 +411,13 @@ def main() -> None:
                 spent = [r[5] for r in rows if r[5] is not None]
                 database_ms = f"{statistics.median(spent):.2f}" if spent else ""
                 # Each round's ratio (of runs at most tens of seconds apart), then their median.
-                ratio = statistics.median(r[0] / d for r, d in zip(rows, django, strict=True))
+                ratios = [r[0] / d for r, d in zip(rows, django, strict=True)]
+                ratio = statistics.median(ratios)
+                spread = f"{min(ratios):.2f}x, {max(ratios):.2f}x"
                 failed += errors
                 print(
                     f"| {database} | `{endpoint}` | {framework} | {rps:,.0f} | {p50:.1f} | "
-                    f"{p99:.1f} | {ratio:.2f}x | {cpu:.2f} | {database_ms} | {errors} |"
+                    f"{p99:.1f} | {ratio:.2f}x | {spread} | {cpu:.2f} | {database_ms} | {errors} |"
                 )
     if failed:
         raise SystemExit(f"bench: {failed} requests failed under load (non-2xx or socket errors)")
