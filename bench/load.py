@@ -11,19 +11,18 @@ items through the API, and drives `GET /api/items?limit=20`, `GET /api/items/{id
 next to the servers'). Rounds are interleaved: in each, for each database and endpoint, the
 servers run back to back, and which goes first turns with the rounds. The table shows
 medians of the rounds: requests per second, p50 and p99 latency, the ratio to Django on the
-same database and endpoint (each round's, of runs at most tens of seconds apart: the
-machine drifts over minutes) with the lowest and the highest round's, and the CPU time
-(user and system) the server's own processes spent a request, and on PostgreSQL the
-database server's (its postmaster and the processes it started; SQLite runs inside the
-server's processes, so its time is in the server's). The
-load generator and the kernel's network work share the same cores, and req/s counts their
-time too. After the `POST` runs the items they created are deleted (and PostgreSQL's table
-vacuumed), so every read sees the same 100 items: a faster POST would otherwise leave its
-framework more rows to count in the next round's list. Any non-2xx answer or socket error
-fails the run (exit 1), after the table, which counts them. All servers run at once but
-only one is under load at a time; each measured run follows an unmeasured one of
-`--warmup` seconds on the same server and endpoint (a server left idle while the others
-ran served its first seconds slower).
+same database and endpoint (each round's, of runs at most tens of seconds apart: the machine
+drifts over minutes) with the lowest and the highest round's, and the CPU time (user and
+system) the server's own processes spent a request, and on PostgreSQL the database server's
+(its postmaster and the processes it started; SQLite runs inside the server's processes, so
+its time is in the server's). The load generator and the kernel's network work share the
+same cores, and req/s counts their time too. After the `POST` runs the items they created
+are deleted (and PostgreSQL's table vacuumed), so every read sees the same 100 items: a
+faster POST would otherwise leave its framework more rows to count in the next round's list.
+Any non-2xx answer or socket error fails the run (exit 1), after the table, which counts
+them. All servers run at once but only one is under load at a time; each measured run
+follows an unmeasured one of `--warmup` seconds on the same server and endpoint (a server
+left idle while the others ran served its first seconds slower).
 
 `--floor` adds the two reads served by `bench/floor_app.py` on the FastAPI project's
 database, with its server and driver but no framework: what this machine's server, driver,
